@@ -1,0 +1,103 @@
+"""Where musiccluster keeps what it computes once and reuses.
+
+Used by the feature extractor (chapter *MFCC features*), the default corpus
+generator (chapter *Data and augmentation*) and the experiment cache shared by
+all book chapters.
+
+The cache folder is, in order of precedence:
+
+1. an explicit ``cache_dir`` argument (the CLI's ``--cache-dir``);
+2. the ``MUSICCLUSTER_CACHE`` environment variable;
+3. the user's cache folder (``~/.cache/musiccluster`` on Linux, via platformdirs).
+
+Every file is written atomically (to a temporary name in the same folder, then
+renamed), so an interrupted run never leaves a partial entry behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+ENV_VAR = "MUSICCLUSTER_CACHE"
+
+
+def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Return (and create) the cache folder.
+
+    Parameters
+    ----------
+    override : path-like, optional
+        Use this folder instead of the environment variable or the default.
+    """
+    if override is not None:
+        path = Path(override)
+    elif os.environ.get(ENV_VAR):
+        path = Path(os.environ[ENV_VAR])
+    else:
+        path = Path(platformdirs.user_cache_dir("musiccluster", appauthor=False))
+    path = path.expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stable_hash(obj: Any, length: int = 16) -> str:
+    """Hex digest of a JSON-serialisable object (keys sorted), for cache keys."""
+    text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_pickle(path: Path, obj: Any) -> None:
+    """Pickle ``obj`` to ``path`` atomically."""
+    atomic_write_bytes(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_pickle(path: Path) -> Any | None:
+    """Load a pickle written by :func:`atomic_pickle`; ``None`` if missing or unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError,
+            ImportError, IndexError, TypeError, ValueError):
+        return None
+
+
+def package_fingerprint() -> str:
+    """Hash of the installed musiccluster source files.
+
+    Cached results include it in their keys, so editing the library can never
+    show numbers computed by an older version (the stale-cache trap of
+    Jupyter Book's ``cache`` mode).
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for file in sorted(root.rglob("*.py")):
+        digest.update(file.relative_to(root).as_posix().encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
