@@ -44,3 +44,347 @@ def mfcc_stats(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> np.ndarray:
         y=y, sr=sr, n_mfcc=n_mfcc, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS
     ).astype(np.float64)
     return np.concatenate([mfcc.mean(axis=1), mfcc.var(axis=1)])
+
+
+# ---------------------------------------------------------------------------
+# Feature sets: segments x features, with their clips, labels and skip report
+# ---------------------------------------------------------------------------
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from .cache import atomic_write_bytes, cache_dir as _cache_dir, stable_hash
+from .corpus import Clip
+from .errors import DataError
+from .segments import SkipClip, load_audio, segment_bounds
+
+#: Bump when the numbers produced for a clip change (invalidates the cache).
+FEATURE_VERSION = "1"
+#: Clips whose peak stays below this level (dBFS) are skipped as silent.
+SILENCE_DBFS = -80.0
+
+META_COLUMNS = ["filename", "clip_id", "segment", "label", "path", "start_s", "end_s"]
+
+
+@dataclass
+class FeatureSet:
+    """Features of every segment, plus where each row came from.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_segments_total, 2 * n_mfcc)
+        Raw (unscaled) MFCC statistics, one row per segment.
+    feature_names : list of str
+        Column names of ``X`` (``mfcc1_mean`` ... ``mfccN_var``).
+    meta : DataFrame
+        One row per segment: ``filename`` (Kaggle style), ``clip_id``,
+        ``segment`` index, ``label`` (None where unknown), ``path`` of the
+        source file ('' when read from a table), ``start_s`` and ``end_s``.
+    skipped : DataFrame
+        Columns ``path`` and ``reason``: every input that was not used.
+    source : str
+        Human-readable description of where the data came from.
+    """
+
+    X: np.ndarray
+    feature_names: list[str]
+    meta: pd.DataFrame
+    skipped: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["path", "reason"])
+    )
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.X.shape[0] != len(self.meta):
+            raise ValueError("X and meta must have the same number of rows")
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def n_clips(self) -> int:
+        return int(self.meta["clip_id"].nunique())
+
+    @property
+    def groups(self) -> np.ndarray:
+        """Clip id of every row (to keep a clip's segments together)."""
+        return self.meta["clip_id"].to_numpy()
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """Label of every row, or ``None`` when no row has one."""
+        lab = self.meta["label"]
+        if lab.isna().all():
+            return None
+        return lab.fillna("(none)").astype(str).to_numpy()
+
+    def identity(self) -> str:
+        """Content hash of the data (values, names and row identities)."""
+        digest = hashlib.sha256()
+        digest.update(np.ascontiguousarray(self.X, dtype=np.float64).tobytes())
+        digest.update("|".join(self.feature_names).encode())
+        digest.update("|".join(self.meta["clip_id"].astype(str)).encode())
+        digest.update("|".join(self.meta["label"].fillna("").astype(str)).encode())
+        return digest.hexdigest()[:16]
+
+    def clip_table(self) -> pd.DataFrame:
+        """One row per clip: ``clip_id``, ``label``, ``path``, ``n_segments``."""
+        g = self.meta.groupby("clip_id", sort=False)
+        return pd.DataFrame({
+            "label": g["label"].first(),
+            "path": g["path"].first(),
+            "n_segments": g.size(),
+            "duration_s": g["end_s"].max(),
+        }).reset_index()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Meta columns and features side by side."""
+        return pd.concat(
+            [self.meta.reset_index(drop=True),
+             pd.DataFrame(self.X, columns=self.feature_names)], axis=1
+        )
+
+
+# ------------------------------------------------------------ per-clip work
+def _clip_key(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int) -> str:
+    st = path.stat()
+    return stable_hash({
+        "path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+        "n_segments": n_segments, "n_mfcc": n_mfcc, "min_segment_s": min_segment_s,
+        "sr": sr, "version": FEATURE_VERSION,
+    }, length=32)
+
+
+def clip_features(
+    path: str | Path, n_segments: int = 10, n_mfcc: int = 13,
+    min_segment_s: float = 1.0, sr: int = SR,
+) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
+    """Features of one clip's segments.
+
+    Returns
+    -------
+    X : ndarray of shape (n_segments, 2 * n_mfcc)
+    duration_s : float
+        Clip duration in seconds.
+    bounds : list of (start, stop)
+        Segment sample ranges.
+
+    Raises
+    ------
+    SkipClip
+        With the reason the clip cannot be used.
+    """
+    y = load_audio(path, sr=sr)
+    bounds = segment_bounds(len(y), n_segments, sr, min_segment_s)
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak <= 10 ** (SILENCE_DBFS / 20):
+        raise SkipClip(f"silent (peak below {SILENCE_DBFS:g} dBFS)")
+    X = np.stack([mfcc_stats(y[a:b], sr=sr, n_mfcc=n_mfcc) for a, b in bounds])
+    if not np.all(np.isfinite(X)):
+        raise SkipClip("features are not finite")
+    return X, len(y) / sr, bounds
+
+
+def _cached_clip_features(
+    path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
+    cache_folder: Path | None,
+) -> tuple[np.ndarray | None, float, str | None]:
+    """Worker: (features, duration, None) or (None, 0, reason). Never raises."""
+    try:
+        entry = None
+        if cache_folder is not None:
+            key = _clip_key(path, n_segments, n_mfcc, min_segment_s, sr)
+            entry = cache_folder / key[:2] / f"{key}.npz"
+            if entry.exists():
+                try:
+                    with np.load(entry) as npz:
+                        return npz["X"], float(npz["duration"]), None
+                except Exception:
+                    pass  # unreadable entry: recompute and overwrite
+        X, duration, _ = clip_features(path, n_segments, n_mfcc, min_segment_s, sr)
+        if entry is not None:
+            import io
+
+            buf = io.BytesIO()
+            np.savez(buf, X=X, duration=np.float64(duration))
+            atomic_write_bytes(entry, buf.getvalue())
+        return X, duration, None
+    except SkipClip as exc:
+        return None, 0.0, str(exc)
+    except Exception as exc:  # anything else must not stop the corpus
+        return None, 0.0, f"failed: {type(exc).__name__}: {str(exc)[:160]}"
+
+
+def extract_features(
+    clips: Sequence[Clip], n_segments: int = 10, n_mfcc: int = 13,
+    min_segment_s: float = 1.0, sr: int = SR, *, cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
+    progress: bool = True, backend: str | None = None, source: str = "",
+) -> FeatureSet:
+    """Extract features of every clip's segments, in parallel and cached.
+
+    Clips are processed one at a time per worker (audio is never all in
+    memory); each finished clip is cached on disk under a key made of the
+    file's path, size, modification time and the parameters, so an unchanged
+    rerun only reads small ``.npz`` files. Bad clips are skipped and listed in
+    :attr:`FeatureSet.skipped` with their reason; the rest goes on.
+
+    Parameters
+    ----------
+    clips : sequence of Clip
+        From :func:`musiccluster.corpus.find_clips`.
+    n_segments, n_mfcc, min_segment_s, sr
+        See :class:`musiccluster.params.Params`.
+    cache : bool
+        Read and write the feature cache.
+    cache_dir : path-like, optional
+        Cache root (default: :func:`musiccluster.cache.cache_dir`).
+    n_jobs : int
+        joblib workers (-1: all cores).
+    progress : bool
+        Show a tqdm progress bar.
+    backend : str, optional
+        joblib backend (``"loky"`` by default, ``"dask"`` inside a
+        ``joblib.parallel_config(backend="dask")`` block, ``"sequential"``).
+
+    Raises
+    ------
+    DataError
+        If no clip at all could be used.
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    clips = list(clips)
+    folder = _cache_dir(cache_dir) / "features" if cache else None
+    jobs = [delayed(_cached_clip_features)(c.path, n_segments, n_mfcc, min_segment_s, sr, folder)
+            for c in clips]
+    if n_jobs == 1 or len(clips) <= 1:
+        results_iter = (fn(*args, **kw) for fn, args, kw in jobs)
+    else:
+        results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator",
+                                batch_size="auto")(jobs)
+    results = list(tqdm(results_iter, total=len(clips), desc="features", unit="clip",
+                        disable=not progress, leave=False))
+    return _assemble(clips, results, n_segments, n_mfcc, sr, source)
+
+
+def _assemble(clips, results, n_segments, n_mfcc, sr, source) -> FeatureSet:
+    rows, blocks, skipped = [], [], []
+    for clip, (X, duration, reason) in zip(clips, results):
+        if reason is not None:
+            skipped.append({"path": str(clip.path), "reason": reason})
+            continue
+        seg_len = int(duration * sr) // n_segments
+        ext = clip.path.suffix.lstrip(".") or "wav"
+        for i in range(X.shape[0]):
+            name = f"{clip.stem}.{ext}" if n_segments == 1 else f"{clip.stem}.{i}.{ext}"
+            rows.append({
+                "filename": name, "clip_id": clip.clip_id, "segment": i, "label": clip.label,
+                "path": str(clip.path), "start_s": i * seg_len / sr, "end_s": (i + 1) * seg_len / sr,
+            })
+        blocks.append(X)
+    skipped_df = pd.DataFrame(skipped, columns=["path", "reason"])
+    for row in skipped:
+        import warnings
+
+        warnings.warn(f"skipped {row['path']}: {row['reason']}", stacklevel=3)
+    if not blocks:
+        raise DataError(
+            f"no usable clips among {len(clips)} files"
+            + (f" (first problem: {skipped[0]['path']}: {skipped[0]['reason']})" if skipped else "")
+        )
+    meta = pd.DataFrame(rows, columns=META_COLUMNS)
+    return FeatureSet(np.vstack(blocks), feature_names(n_mfcc), meta, skipped_df, source)
+
+
+# ------------------------------------------------------ Kaggle-style tables
+_SEGMENT_NAME = re.compile(r"^(?P<clip>.+)\.(?P<seg>\d{1,3})\.(?P<ext>[A-Za-z0-9]+)$")
+
+
+def _parse_filename(name: str) -> tuple[str, int]:
+    """``blues.00000.3.wav`` -> ('blues.00000', 3); ``blues.00000.wav`` -> ('blues.00000', 0)."""
+    m = _SEGMENT_NAME.match(name)
+    if m:
+        return m.group("clip"), int(m.group("seg"))
+    return os.path.splitext(name)[0], 0
+
+
+def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSet:
+    """Read a Kaggle GTZAN-style feature table (``features_30_sec.csv`` / ``features_3_sec.csv``).
+
+    Uses ``filename``, ``mfcc1_mean``/``mfcc1_var`` ... ``mfccN_mean``/``mfccN_var``
+    and, where present, ``label`` and ``length``. Segment rows
+    (``blues.00000.3.wav``) are grouped by clip (``blues.00000``).
+
+    Raises
+    ------
+    DataError
+        If the file is missing or lacks required columns.
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise DataError(f"no such feature table: {path}") from None
+    except Exception as exc:
+        raise DataError(f"cannot read feature table {path}: {exc}") from None
+    names = feature_names(n_mfcc)
+    missing = [c for c in ["filename", *names] if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{path.name} lacks columns {', '.join(missing[:5])}"
+            + (" ..." if len(missing) > 5 else "") + f" (n_mfcc={n_mfcc})"
+        )
+    X = df[names].to_numpy(dtype=np.float64)
+    finite = np.all(np.isfinite(X), axis=1)
+    parsed = [_parse_filename(str(f)) for f in df["filename"]]
+    length = df["length"].to_numpy() if "length" in df.columns else np.full(len(df), np.nan)
+    labels = df["label"].astype(str).where(df["label"].notna(), None) if "label" in df.columns else [None] * len(df)
+    meta = pd.DataFrame({
+        "filename": df["filename"].astype(str),
+        "clip_id": [c for c, _ in parsed],
+        "segment": [s for _, s in parsed],
+        "label": list(labels),
+        "path": "",
+        "start_s": [s * (n / SR) if np.isfinite(n) else np.nan for (_, s), n in zip(parsed, length)],
+        "end_s": [(s + 1) * (n / SR) if np.isfinite(n) else np.nan for (_, s), n in zip(parsed, length)],
+    }, columns=META_COLUMNS)
+    skipped = pd.DataFrame(
+        {"path": meta.loc[~finite, "filename"], "reason": "non-finite feature values"},
+        columns=["path", "reason"],
+    )
+    keep = np.flatnonzero(finite)
+    return FeatureSet(X[keep], names, meta.iloc[keep].reset_index(drop=True), skipped,
+                      source=f"feature table {path.name}")
+
+
+def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path:
+    """Write a feature set in the Kaggle GTZAN table format.
+
+    Columns: ``filename``, ``length`` (segment samples), then
+    ``mfcc1_mean, mfcc1_var, mfcc2_mean, ...`` interleaved as Kaggle orders
+    them, then ``label``. :func:`read_kaggle_csv` reads it back.
+    """
+    path = Path(path)
+    n = features.n_features // 2
+    df = pd.DataFrame({"filename": features.meta["filename"].to_numpy()})
+    df["length"] = np.round((features.meta["end_s"] - features.meta["start_s"]).to_numpy() * SR).astype("Int64")
+    values = pd.DataFrame(features.X, columns=features.feature_names)
+    for i in range(1, n + 1):
+        df[f"mfcc{i}_mean"] = values[f"mfcc{i}_mean"].to_numpy()
+        df[f"mfcc{i}_var"] = values[f"mfcc{i}_var"].to_numpy()
+    df["label"] = features.meta["label"].to_numpy()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, df.to_csv(index=False).encode())
+    return path

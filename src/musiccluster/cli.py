@@ -1,0 +1,57 @@
+"""The ``musiccluster`` command line (also ``python -m musiccluster``).
+
+Each sub-command lives in its own module under :mod:`musiccluster.commands`
+and exposes ``register(subparsers)``; its handler returns an exit code.
+Errors meant for users (:class:`~musiccluster.errors.MusicClusterError`,
+missing files) are printed as one line, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+from . import __version__
+from .errors import MusicClusterError
+
+#: Sub-command modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = ("features", "experiment", "evaluate", "cluster", "report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="musiccluster",
+        description="Reproduce and examine VAE-based clustering of musical audio (GTZAN protocol).",
+    )
+    parser.add_argument("--version", action="version", version=f"musiccluster {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"musiccluster.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"musiccluster.commands.{name}":
+                continue  # command not part of this build
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (MusicClusterError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        print(f"musiccluster {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"musiccluster {args.command}: interrupted (finished work is cached)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

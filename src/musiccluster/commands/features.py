@@ -1,0 +1,44 @@
+"""``musiccluster features DATA_DIR``: write the Kaggle-style feature table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import print_skip_report, quiet_skip_warnings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("features", help="extract MFCC statistics per segment into a Kaggle-style CSV",
+                       description="Extract 13 MFCC means + variances per segment (librosa defaults, "
+                       "22050 Hz) from every audio file under DATA_DIR and write a table in the "
+                       "Kaggle GTZAN format (filename, length, mfccN_mean, mfccN_var, label).")
+    p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
+                   help="audio folder (omit for the embedded synthetic corpus)")
+    p.add_argument("--segments", type=int, default=10, help="segments per clip (default 10)")
+    p.add_argument("--n-mfcc", type=int, default=13, help="MFCCs (default 13)")
+    p.add_argument("--min-segment", type=float, default=1.0, help="minimum segment length, s (default 1)")
+    p.add_argument("--out", required=True, metavar="CSV", help="output table")
+    p.add_argument("--cache-dir", metavar="DIR", help="cache folder")
+    p.add_argument("--jobs", type=int, default=-1, help="parallel workers (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..experiment import load_data
+    from ..features import write_kaggle_csv
+    from ..params import Params
+
+    quiet_skip_warnings()
+    params = Params(data_dir=args.data_dir, n_segments=args.segments, n_mfcc=args.n_mfcc,
+                    min_segment_s=args.min_segment)
+    if args.data_dir is not None and Path(args.data_dir).is_file():
+        raise NotADirectoryError(f"DATA_DIR must be a folder of audio: {args.data_dir}")
+    fs = load_data(params, cache_dir=args.cache_dir, n_jobs=args.jobs, progress=not args.quiet)
+    out = write_kaggle_csv(fs, args.out)
+    print(f"wrote {fs.n_samples} rows ({fs.n_clips} clips x {args.segments} segments, "
+          f"{fs.n_features} features) to {out}")
+    print_skip_report(fs.skipped, sys.stdout)
+    return 0

@@ -1,0 +1,271 @@
+"""One call for one experiment: parameters in, the paper's Table 1 out.
+
+Every book chapter calls :func:`run_experiment` with its parameters. The
+result is cached on disk under a key made of the parameters, the data's
+content hash, the library's source fingerprint and the torch version, so the
+chapters of one build share one training run, and a changed library can never
+show stale numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cache import atomic_pickle, atomic_write_bytes, cache_dir as _cache_dir, load_pickle, \
+    package_fingerprint, stable_hash
+from .cluster import kmeans, pca_embedder, standardize
+from .corpus import default_corpus_clips, find_clips
+from .errors import DataError, ParameterError
+from .features import FeatureSet, extract_features, read_kaggle_csv
+from .metrics import internal_scores
+from .model import VAEEmbedder
+from .params import Params
+
+#: The paper's Table 1 (silhouette) and the Calinski-Harabasz values its code printed.
+PAPER_TABLE1 = pd.DataFrame(
+    {"silhouette": [0.4811, 0.3015], "calinski_harabasz": [8788.7, 2200.9]},
+    index=pd.Index(["VAE + K-Means", "PCA + K-Means"], name="method"),
+)
+
+
+@dataclass
+class MethodResult:
+    """One embedding + K-Means: its coordinates, clusters and Table-1 scores."""
+
+    name: str
+    embedding: np.ndarray
+    labels: np.ndarray
+    centers: np.ndarray
+    scores: dict[str, float]
+
+    @property
+    def silhouette(self) -> float:
+        return self.scores["silhouette"]
+
+    @property
+    def calinski_harabasz(self) -> float:
+        return self.scores["calinski_harabasz"]
+
+
+@dataclass
+class ExperimentResult:
+    """Everything one experiment produced.
+
+    Attributes
+    ----------
+    params : Params
+    data : FeatureSet
+        Raw features, row metadata and the skip report.
+    X_scaled : ndarray
+        z-scored features (what both methods see).
+    vae, pca : MethodResult
+    history : DataFrame
+        VAE training curves (see :class:`musiccluster.model.VAEEmbedder`).
+    vae_model : VAEEmbedder
+    pca_explained_variance : ndarray
+        Explained-variance ratio of each PCA component.
+    data_identity : str
+        Content hash of the data.
+    fingerprint : str
+        Library source fingerprint at computation time.
+    seconds : dict
+        Wall time of each stage (not part of the record).
+    """
+
+    params: Params
+    data: FeatureSet
+    X_scaled: np.ndarray
+    vae: MethodResult
+    pca: MethodResult
+    history: pd.DataFrame
+    vae_model: VAEEmbedder
+    pca_explained_variance: np.ndarray
+    data_identity: str
+    fingerprint: str
+    environment: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def table1(self) -> pd.DataFrame:
+        """This run's Table 1: silhouette and Calinski-Harabasz per method."""
+        return pd.DataFrame(
+            {"silhouette": [self.vae.silhouette, self.pca.silhouette],
+             "calinski_harabasz": [self.vae.calinski_harabasz, self.pca.calinski_harabasz]},
+            index=PAPER_TABLE1.index,
+        )
+
+    def comparison(self) -> pd.DataFrame:
+        """The paper's values beside this run's (rows: methods)."""
+        ours = self.table1()
+        return pd.DataFrame({
+            ("silhouette", "paper"): PAPER_TABLE1["silhouette"],
+            ("silhouette", "this run"): ours["silhouette"],
+            ("Calinski-Harabasz", "paper"): PAPER_TABLE1["calinski_harabasz"],
+            ("Calinski-Harabasz", "this run"): ours["calinski_harabasz"],
+        })
+
+    def to_record(self) -> dict[str, Any]:
+        """The Table-1 record as plain JSON-able data (no timings: byte-stable)."""
+        return {
+            "silhouette_vae": self.vae.silhouette,
+            "silhouette_pca": self.pca.silhouette,
+            "calinski_harabasz_vae": self.vae.calinski_harabasz,
+            "calinski_harabasz_pca": self.pca.calinski_harabasz,
+            "davies_bouldin_vae": self.vae.scores["davies_bouldin"],
+            "davies_bouldin_pca": self.pca.scores["davies_bouldin"],
+            "n_samples": self.data.n_samples,
+            "n_features": self.data.n_features,
+            "n_clips": self.data.n_clips,
+            "n_skipped": int(len(self.data.skipped)),
+            "corpus": self.data.source,
+            "data_identity": self.data_identity,
+            "pca_explained_variance": [float(v) for v in self.pca_explained_variance],
+            "final_epoch": {k: float(v) for k, v in self.history.iloc[-1].items()} if len(self.history) else {},
+            "paper": {"silhouette_vae": 0.4811, "silhouette_pca": 0.3015,
+                      "calinski_harabasz_vae": 8788.7, "calinski_harabasz_pca": 2200.9},
+            "params": self.params.to_dict(),
+            "library_fingerprint": self.fingerprint,
+            "environment": self.environment,
+        }
+
+    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
+        """Serialise :meth:`to_record` (sorted keys); write it to ``path`` if given."""
+        text = json.dumps(self.to_record(), indent=2, sort_keys=True) + "\n"
+        if path is not None:
+            atomic_write_bytes(Path(path), text.encode())
+        return text
+
+    def segments_frame(self) -> pd.DataFrame:
+        """One row per segment: metadata, both embeddings and both cluster labels."""
+        df = self.data.meta.reset_index(drop=True).copy()
+        for name, res in (("vae", self.vae), ("pca", self.pca)):
+            for j in range(res.embedding.shape[1]):
+                df[f"{name}_{j + 1}"] = res.embedding[:, j]
+            df[f"cluster_{name}"] = res.labels
+        return df
+
+
+def describe_source(params: Params, n_clips: int | None = None) -> str:
+    """A one-line name of the corpus a parameter set points at."""
+    if params.data_dir is None:
+        return (f"synthetic GTZAN-shaped stand-in ({params.corpus_clips_per_style} clips per style x 10 "
+                f"styles, {params.corpus_duration:g} s)")
+    return str(Path(params.data_dir).expanduser())
+
+
+def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None,
+              n_jobs: int = -1, progress: bool = True) -> FeatureSet:
+    """Features for ``params.data_dir``: the default corpus, an audio folder or a feature CSV."""
+    if params.data_dir is None:
+        folder, clips = default_corpus_clips(
+            params.corpus_clips_per_style, params.corpus_duration, seed=0,
+            cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
+        source = describe_source(params)
+    else:
+        path = Path(params.data_dir).expanduser()
+        if path.is_file():
+            if path.suffix.lower() != ".csv":
+                raise ParameterError("data_dir", f"a file must be a Kaggle-style .csv feature table: {path}")
+            fs = read_kaggle_csv(path, n_mfcc=params.n_mfcc)
+            fs.source = f"feature table {path} ({fs.n_clips} clips, {fs.n_samples} rows)"
+            return fs
+        clips = find_clips(path)
+        if not clips:
+            raise DataError(f"no audio files found under {path}")
+        source = str(path)
+    fs = extract_features(clips, params.n_segments, params.n_mfcc, params.min_segment_s,
+                          cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
+    fs.source = f"{source}: {fs.n_clips} clips, {fs.n_samples} segments"
+    return fs
+
+
+def _environment() -> dict[str, str]:
+    import sklearn
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__}
+
+
+def compute_experiment(params: Params, data: FeatureSet, progress: bool = True) -> ExperimentResult:
+    """Run the paper's protocol on already-extracted features (no caching)."""
+    if params.k > data.n_samples:
+        raise ParameterError("k", f"is {params.k} but there are only {data.n_samples} samples")
+    if params.latent_dim > data.n_features:
+        raise ParameterError("latent_dim", f"is {params.latent_dim} but there are only "
+                             f"{data.n_features} features")
+    t0 = time.perf_counter()
+    X, _ = standardize(data.X)
+    vae = VAEEmbedder(params.latent_dim, params.hidden_dim, params.epochs, params.lr,
+                      params.batch_size, params.beta, params.loss_reduction, params.seed,
+                      progress=progress).fit(X)
+    t1 = time.perf_counter()
+    Z_vae = vae.transform(X)
+    pca = pca_embedder(params.latent_dim, params.seed).fit(X)
+    Z_pca = pca.transform(X)
+    results = {}
+    for name, Z in (("vae", Z_vae), ("pca", Z_pca)):
+        km = kmeans(Z, params.k, params.seed)
+        results[name] = MethodResult(name, Z, km.labels_.astype(int), km.cluster_centers_,
+                                     internal_scores(Z, km.labels_, params.seed))
+    t2 = time.perf_counter()
+    return ExperimentResult(
+        params=params, data=data, X_scaled=X, vae=results["vae"], pca=results["pca"],
+        history=vae.history_, vae_model=vae, pca_explained_variance=pca.explained_variance_ratio_,
+        data_identity=data.identity(), fingerprint=package_fingerprint(),
+        environment=_environment(), seconds={"train": t1 - t0, "cluster": t2 - t1},
+    )
+
+
+def run_experiment(params: Params | dict | None = None, *, data: FeatureSet | None = None,
+                   cache: bool = True, cache_dir: str | os.PathLike[str] | None = None,
+                   n_jobs: int = -1, progress: bool = True, **overrides: Any) -> ExperimentResult:
+    """Run (or fetch from the cache) one experiment.
+
+    Parameters
+    ----------
+    params : Params or dict, optional
+        Defaults to the paper's protocol on the embedded corpus; keyword
+        ``overrides`` are applied on top (``run_experiment(epochs=5)``).
+    data : FeatureSet, optional
+        Use these features instead of loading ``params.data_dir``.
+    cache : bool
+        Reuse a stored result with the same key, and store new ones.
+
+    Returns
+    -------
+    ExperimentResult
+    """
+    if params is None:
+        params = Params.from_dict(overrides)
+    elif isinstance(params, dict):
+        params = Params.from_dict(params, **overrides)
+    elif overrides:
+        params = params.replace(**overrides)
+    t0 = time.perf_counter()
+    if data is None:
+        data = load_data(params, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
+    t_data = time.perf_counter() - t0
+    import torch
+
+    key = stable_hash({"params": params.to_dict(), "data": data.identity(),
+                       "code": package_fingerprint(), "torch": torch.__version__}, length=24)
+    entry = _cache_dir(cache_dir) / "experiments" / f"{key}.pkl"
+    if cache:
+        hit = load_pickle(entry)
+        if isinstance(hit, ExperimentResult):
+            hit.data = data  # same identity; keeps the current skip report and source
+            return hit
+    result = compute_experiment(params, data, progress=progress)
+    result.seconds["data"] = t_data
+    if cache:
+        atomic_pickle(entry, result)
+    return result

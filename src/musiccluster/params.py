@@ -1,0 +1,178 @@
+"""The parameters of one experiment, validated in one place.
+
+Every entry point (library, ``musiccluster`` CLI, book chapters run by
+papermill) builds a :class:`Params`, so an invalid value fails fast with a
+message naming the parameter, wherever it came from. Defaults are the paper's
+where the paper states them; the others are documented choices.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ParameterError
+
+#: Loss reduction conventions for the VAE (see :mod:`musiccluster.model`).
+LOSS_REDUCTIONS: tuple[str, ...] = ("sum", "mean", "mse_mean_kl_sum")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of one experiment (the paper's protocol by default).
+
+    Attributes
+    ----------
+    data_dir : str or None
+        A folder of audio (GTZAN layout or any music folder), a Kaggle-style
+        feature CSV, or ``None`` for the embedded synthetic stand-in corpus.
+    n_segments : int
+        Non-overlapping segments per clip (paper: 10).
+    n_mfcc : int
+        MFCCs per frame (paper: 13), giving ``2 * n_mfcc`` features.
+    latent_dim, hidden_dim : int
+        VAE sizes (paper: 4 and 64). PCA uses ``latent_dim`` components.
+    epochs, lr, batch_size : int, float, int
+        Adam training (paper: 20 epochs, lr 1e-3; batch size unstated, 64 here).
+    k : int
+        K-Means clusters (paper: 5).
+    seed : int
+        Seeds network initialisation, batching, sampling and K-Means.
+    beta : float
+        Weight of the KL term (paper: 1).
+    loss_reduction : {'sum', 'mean', 'mse_mean_kl_sum'}
+        How MSE and KL are reduced (the paper does not say); see
+        :func:`musiccluster.model.vae_loss`.
+    min_segment_s : float
+        Segments shorter than this are not made; shorter clips are skipped.
+    corpus_clips_per_style, corpus_duration : int, float
+        Size of the embedded default corpus (used only when ``data_dir`` is None).
+    """
+
+    data_dir: str | None = None
+    n_segments: int = 10
+    n_mfcc: int = 13
+    latent_dim: int = 4
+    hidden_dim: int = 64
+    epochs: int = 20
+    lr: float = 1e-3
+    batch_size: int = 64
+    k: int = 5
+    seed: int = 0
+    beta: float = 1.0
+    loss_reduction: str = "sum"
+    min_segment_s: float = 1.0
+    corpus_clips_per_style: int = 30
+    corpus_duration: float = 30.0
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        """Raise :class:`ParameterError` naming the first invalid parameter."""
+        ints = {
+            "n_segments": 1, "n_mfcc": 1, "latent_dim": 1, "hidden_dim": 1,
+            "epochs": 1, "batch_size": 1, "k": 2, "corpus_clips_per_style": 1,
+        }
+        for name, low in ints.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParameterError(name, f"must be an integer, got {value!r}")
+            if value < low:
+                raise ParameterError(name, f"must be >= {low}, got {value}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ParameterError("seed", f"must be a non-negative integer, got {self.seed!r}")
+        if self.n_mfcc > 128:
+            raise ParameterError("n_mfcc", f"must be <= 128 (the number of mel bands), got {self.n_mfcc}")
+        for name, strictly in (("lr", True), ("beta", False), ("min_segment_s", False),
+                               ("corpus_duration", True)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ParameterError(name, f"must be a finite number, got {value!r}")
+            if value < 0 or (strictly and value == 0):
+                raise ParameterError(name, f"must be {'> 0' if strictly else '>= 0'}, got {value}")
+        if self.loss_reduction not in LOSS_REDUCTIONS:
+            raise ParameterError(
+                "loss_reduction", f"must be one of {', '.join(LOSS_REDUCTIONS)}; got {self.loss_reduction!r}"
+            )
+        if self.data_dir is not None:
+            if not isinstance(self.data_dir, (str, os.PathLike)):
+                raise ParameterError("data_dir", f"must be a path or None, got {self.data_dir!r}")
+            if not Path(self.data_dir).expanduser().exists():
+                raise ParameterError("data_dir", f"no such file or folder: {self.data_dir}")
+
+    # ------------------------------------------------------------- conversion
+    @classmethod
+    def names(cls) -> list[str]:
+        """All parameter names, in declaration order."""
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any] | None = None, **overrides: Any) -> "Params":
+        """Build from a mapping, rejecting unknown names and coercing numeric strings.
+
+        Unknown names raise :class:`ParameterError` (a typo in a rerun must not
+        silently run the defaults).
+        """
+        merged = dict(values or {})
+        merged.update(overrides)
+        known = set(cls.names())
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise ParameterError(
+                unknown[0], f"unknown parameter (known: {', '.join(cls.names())})"
+            )
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        coerced = {name: _coerce(name, value, str(types[name])) for name, value in merged.items()}
+        return cls(**coerced)
+
+    def replace(self, **changes: Any) -> "Params":
+        """A copy with some values changed (validated, unknown names rejected)."""
+        return Params.from_dict({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+
+def _coerce(name: str, value: Any, type_name: str) -> Any:
+    """Turn command-line strings like '20' or 'None' into the declared type."""
+    if not isinstance(value, str):
+        if "float" in type_name and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+    text = value.strip()
+    if "None" in type_name and text.lower() in {"none", "null", ""}:
+        return None
+    try:
+        if type_name == "int":
+            return int(text)
+        if type_name == "float":
+            return float(text)
+    except ValueError:
+        raise ParameterError(name, f"expected a {type_name}, got {value!r}") from None
+    return text
+
+
+def parse_assignments(items: list[str] | str) -> dict[str, str]:
+    """Parse ``["epochs=50", "data_dir=/x"]`` (or one space-separated string).
+
+    Used by ``make rerun PARAMS=...`` and ``musiccluster report --param``.
+    """
+    if isinstance(items, str):
+        items = items.split()
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ParameterError(item, "expected NAME=VALUE")
+        name, value = item.split("=", 1)
+        name = name.strip()
+        if name not in Params.names():
+            raise ParameterError(name, f"unknown parameter (known: {', '.join(Params.names())})")
+        out[name] = value
+    return out
