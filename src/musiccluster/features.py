@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .cache import atomic_write_bytes, cache_dir as _cache_dir, stable_hash
 from .corpus import Clip
@@ -189,7 +190,10 @@ def clip_features(
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak <= 10 ** (SILENCE_DBFS / 20):
         raise SkipClip(f"silent (peak below {SILENCE_DBFS:g} dBFS)")
-    X = np.stack([mfcc_stats(y[a:b], sr=sr, n_mfcc=n_mfcc) for a, b in bounds])
+    # One BLAS thread: the same bits in a worker process, in the main process and on
+    # any core count (parallelism comes from processing clips side by side).
+    with threadpool_limits(limits=1):
+        X = np.stack([mfcc_stats(y[a:b], sr=sr, n_mfcc=n_mfcc) for a, b in bounds])
     if not np.all(np.isfinite(X)):
         raise SkipClip("features are not finite")
     return X, len(y) / sr, bounds
@@ -379,7 +383,8 @@ def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path
     path = Path(path)
     n = features.n_features // 2
     df = pd.DataFrame({"filename": features.meta["filename"].to_numpy()})
-    df["length"] = np.round((features.meta["end_s"] - features.meta["start_s"]).to_numpy() * SR).astype("Int64")
+    seconds = (features.meta["end_s"] - features.meta["start_s"]).reset_index(drop=True)
+    df["length"] = (seconds * SR).round().astype("Int64")
     values = pd.DataFrame(features.X, columns=features.feature_names)
     for i in range(1, n + 1):
         df[f"mfcc{i}_mean"] = values[f"mfcc{i}_mean"].to_numpy()

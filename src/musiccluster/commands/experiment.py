@@ -52,10 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    params = params_from_args(args)  # validate before the heavy imports
     from ..experiment import run_experiment
 
     quiet_skip_warnings()
-    params = params_from_args(args)
     result = run_experiment(params, cache=not args.no_cache, cache_dir=args.cache_dir,
                             n_jobs=args.jobs, progress=not args.quiet)
     print(f"corpus: {result.data.source}")

@@ -27,13 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..experiment import load_data
-    from ..features import write_kaggle_csv
     from ..params import Params
 
-    quiet_skip_warnings()
     params = Params(data_dir=args.data_dir, n_segments=args.segments, n_mfcc=args.n_mfcc,
-                    min_segment_s=args.min_segment)
+                    min_segment_s=args.min_segment)  # validate before the heavy imports
+    from ..experiment import load_data
+    from ..features import write_kaggle_csv
+
+    quiet_skip_warnings()
     if args.data_dir is not None and Path(args.data_dir).is_file():
         raise NotADirectoryError(f"DATA_DIR must be a folder of audio: {args.data_dir}")
     fs = load_data(params, cache_dir=args.cache_dir, n_jobs=args.jobs, progress=not args.quiet)

@@ -1,0 +1,117 @@
+import numpy as np
+import pandas as pd
+import librosa
+import pytest
+import soundfile as sf
+
+from musiccluster.corpus import find_clips
+from musiccluster.errors import DataError
+from musiccluster.features import (
+    extract_features, feature_names, mfcc_stats, read_kaggle_csv, write_kaggle_csv,
+)
+from conftest import tone
+
+
+def test_mfcc_stats_match_a_direct_librosa_computation():
+    y = tone(3.0, 220.0)
+    direct = librosa.feature.mfcc(y=y, sr=22050, n_mfcc=13)  # librosa defaults
+    ours = mfcc_stats(y, 22050, 13)
+    assert ours.shape == (26,)
+    np.testing.assert_allclose(ours[:13], direct.mean(axis=1), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(ours[13:], np.var(direct, axis=1, ddof=0), rtol=1e-5, atol=1e-3)
+    assert feature_names(2) == ["mfcc1_mean", "mfcc2_mean", "mfcc1_var", "mfcc2_var"]
+
+
+def test_extract_features_segments_and_metadata(audio_dir):
+    clips = find_clips(audio_dir)
+    fs = extract_features(clips, n_segments=4, n_mfcc=13, n_jobs=1, progress=False)
+    assert fs.X.shape == (6 * 4, 26)
+    assert fs.n_clips == 6 and len(fs.skipped) == 0
+    assert list(fs.meta["segment"][:4]) == [0, 1, 2, 3]
+    assert fs.meta["filename"][0] == "blues.00000.0.au"
+    assert np.allclose(fs.meta["end_s"][:4], [1, 2, 3, 4])
+    # each row equals the statistics of that exact slice of the clip
+    y, _ = librosa.load(clips[0].path, sr=22050)
+    np.testing.assert_allclose(fs.X[2], mfcc_stats(y[2 * 22050:3 * 22050]), rtol=1e-5, atol=1e-3)
+    assert set(fs.labels) == {"blues", "metal"}
+
+
+def test_parallel_equals_sequential_and_cache_is_reused(audio_dir, tmp_path, monkeypatch):
+    clips = find_clips(audio_dir)
+    seq = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    entries = sorted((tmp_path / "c" / "features").rglob("*.npz"))
+    assert len(entries) == 6
+    # a second run must read the cache, not recompute: break the computation to prove it
+    import musiccluster.features as F
+    monkeypatch.setattr(F, "clip_features", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
+    again = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    np.testing.assert_array_equal(seq.X, again.X)
+    monkeypatch.undo()
+    par = extract_features(clips, 3, cache=False, n_jobs=2, progress=False)
+    np.testing.assert_allclose(seq.X, par.X, rtol=0, atol=0)
+
+
+def test_changed_file_is_recomputed(audio_dir, tmp_path):
+    clips = find_clips(audio_dir)
+    a = extract_features(clips[:1], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    sf.write(clips[0].path, tone(4.0, 900.0, seed=99), 22050)  # same name, new content
+    b = extract_features(clips[:1], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert not np.allclose(a.X, b.X)
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(audio_dir):
+    bad = audio_dir / "blues"
+    (bad / "blues.00090.wav").write_bytes(b"")
+    (bad / "blues.00091.wav").write_bytes(b"RIFF\x00\x00garbage" * 10)
+    sf.write(bad / "blues.00092.wav", tone(0.5, 200), 22050)
+    sf.write(bad / "blues.00093.wav", np.zeros(22050 * 4, dtype=np.float32), 22050)
+    good = tone(4.0, 150.0)
+    data = sf.read(audio_dir / "metal" / "metal.00000.wav")[0]
+    sf.write(bad / "blues.00094.wav", data[: 2 * len(data) // 3], 22050)  # shorter but long enough
+    with pytest.warns(UserWarning, match="skipped"):
+        fs = extract_features(find_clips(audio_dir), 2, n_jobs=1, progress=False)
+    reasons = dict(zip(fs.skipped["path"].map(lambda p: p.rsplit("/", 1)[-1]), fs.skipped["reason"]))
+    assert set(reasons) == {"blues.00090.wav", "blues.00091.wav", "blues.00092.wav", "blues.00093.wav"}
+    assert "empty" in reasons["blues.00090.wav"]
+    assert "unreadable" in reasons["blues.00091.wav"]
+    assert "too short" in reasons["blues.00092.wav"]
+    assert "silent" in reasons["blues.00093.wav"]
+    assert fs.n_clips == 7 and np.all(np.isfinite(fs.X))
+
+
+def test_no_usable_clip_is_a_clear_error(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"")
+    with pytest.raises(DataError, match="no usable clips"), pytest.warns(UserWarning):
+        extract_features(find_clips(tmp_path), 2, n_jobs=1, progress=False)
+
+
+def test_kaggle_csv_round_trip(audio_dir, tmp_path):
+    fs = extract_features(find_clips(audio_dir), 3, n_jobs=1, progress=False)
+    path = write_kaggle_csv(fs, tmp_path / "f.csv")
+    df = pd.read_csv(path)
+    assert list(df.columns[:4]) == ["filename", "length", "mfcc1_mean", "mfcc1_var"]
+    assert df["filename"][1] == "blues.00000.1.au" and df["length"][0] == 29400
+    back = read_kaggle_csv(path)
+    np.testing.assert_array_equal(back.X, fs.X)
+    assert list(back.labels) == list(fs.labels)
+    assert back.n_clips == fs.n_clips
+    assert list(back.meta["segment"]) == list(fs.meta["segment"])
+
+
+def test_reads_the_real_kaggle_table(kaggle_30s):
+    fs = read_kaggle_csv(kaggle_30s)
+    assert fs.X.shape == (1000, 26) and fs.n_clips == 1000
+    assert sorted(set(fs.labels)) == ["blues", "classical", "country", "disco", "hiphop",
+                                      "jazz", "metal", "pop", "reggae", "rock"]
+    assert fs.meta["clip_id"][0] == "blues.00000"
+    with pytest.raises(DataError, match="mfcc21_mean"):
+        read_kaggle_csv(kaggle_30s, n_mfcc=21)
+
+
+def test_segment_names_are_parsed_into_clips(tmp_path):
+    rows = pd.DataFrame({"filename": ["rock.00001.0.wav", "rock.00001.1.wav", "pop.00002.0.wav"],
+                         **{c: [1.0, 2.0, 3.0] for c in feature_names(13)}, "label": ["rock", "rock", "pop"]})
+    rows.to_csv(tmp_path / "t.csv", index=False)
+    fs = read_kaggle_csv(tmp_path / "t.csv")
+    assert list(fs.groups) == ["rock.00001", "rock.00001", "pop.00002"]
+    assert list(fs.meta["segment"]) == [0, 1, 0]
