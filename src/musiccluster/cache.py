@@ -88,6 +88,25 @@ def load_pickle(path: Path) -> Any | None:
         return None
 
 
+def sweep_stale_temporaries(folder: Path, older_than_s: float = 3600.0) -> int:
+    """Delete temporary files left by a killed writer (only old ones: a live writer may own a new one).
+
+    Returns the number of files removed.
+    """
+    import time
+
+    removed = 0
+    cutoff = time.time() - older_than_s
+    for tmp in Path(folder).rglob(".*.tmp"):
+        try:
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def package_fingerprint() -> str:
     """Hash of the installed musiccluster source files.
 

@@ -59,7 +59,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .cache import atomic_write_bytes, cache_dir as _cache_dir, stable_hash
+from .cache import atomic_write_bytes, cache_dir as _cache_dir, stable_hash, sweep_stale_temporaries
 from .corpus import Clip
 from .errors import DataError
 from .segments import SkipClip, load_audio, segment_bounds
@@ -271,6 +271,8 @@ def extract_features(
 
     clips = list(clips)
     folder = _cache_dir(cache_dir) / "features" if cache else None
+    if folder is not None and folder.exists():
+        sweep_stale_temporaries(folder)
     jobs = [delayed(_cached_clip_features)(c.path, n_segments, n_mfcc, min_segment_s, sr, folder)
             for c in clips]
     if n_jobs == 1 or len(clips) <= 1:

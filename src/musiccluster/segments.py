@@ -67,7 +67,10 @@ def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
 
 
 def _short(exc: BaseException) -> str:
+    import re
+
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^Error opening '.*?':\s*", "", text)  # the path is already in the report
     return text[:160]
 
 

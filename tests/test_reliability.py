@@ -1,0 +1,144 @@
+"""Hostile input, interrupted runs and exact reproducibility (issue: reliability)."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from musiccluster.corpus import find_clips
+from musiccluster.features import clip_features, extract_features, mfcc_stats
+from musiccluster.segments import SkipClip
+from conftest import tone
+
+SR = 22050
+
+
+def write_hostile_corpus(root: Path) -> tuple[set[str], set[str]]:
+    """Make every kind of awkward file; return (good names, bad names)."""
+    root.mkdir(parents=True, exist_ok=True)
+    good, bad = set(), set()
+    rng = np.random.default_rng(0)
+
+    def put(name, y, sr=SR, **kw):
+        sf.write(root / name, y, sr, **kw)
+        good.add(name)
+
+    put("plain tone.wav", tone(4, 220))
+    put("déjà vu – ünïcødé.wav", tone(4, 330, seed=1))
+    put("stereo44k.wav", np.stack([tone(4, 440, 44100), tone(4, 550, 44100)], axis=1), 44100)
+    put("stereo48k.flac", np.stack([tone(4, 440, 48000), tone(4, 660, 48000)], axis=1), 48000)
+    put("eight_bit.wav", tone(4, 250, seed=2), subtype="PCM_U8")
+    put("float.wav", tone(4, 260, seed=3), subtype="FLOAT")
+    put("vorbis.ogg", tone(4, 270, seed=4), format="OGG", subtype="VORBIS")
+    put("full_scale_noise.wav", np.clip(rng.uniform(-1.5, 1.5, 4 * SR), -1, 1).astype(np.float32))
+    put("constant_dc.wav", np.full(4 * SR, 0.5, dtype=np.float32))
+    (root / "nested" / "deeper").mkdir(parents=True)
+    put("nested/deeper/inner.au", tone(4, 180, seed=5))
+
+    def junk(name, data: bytes):
+        (root / name).write_bytes(data)
+        bad.add(name)
+
+    junk("empty.wav", b"")
+    junk("text.wav", b"just some words, not audio\n" * 40)
+    whole = (root / "plain tone.wav").read_bytes()
+    junk("corrupt_header.wav", b"RIFX" + whole[4:40] + os.urandom(200))
+    junk("truncated_header.wav", whole[:30])
+    sf.write(root / "half_second.wav", tone(0.5, 200), SR); bad.add("half_second.wav")
+    sf.write(root / "silence.wav", np.zeros(4 * SR, dtype=np.float32), SR); bad.add("silence.wav")
+    os.symlink(root / "does-not-exist.wav", root / "dangling.wav"); bad.add("dangling.wav")
+    os.symlink(root, root / "nested" / "loop")  # a symlink loop back to the top
+    (root / "readme.txt").write_text("ignored: not an audio extension")
+    if os.geteuid() != 0:  # root can read anything, so this case only means something for users
+        sf.write(root / "locked.wav", tone(4, 200), SR)
+        os.chmod(root / "locked.wav", 0)
+        bad.add("locked.wav")
+    return good, bad
+
+
+def test_hostile_corpus_good_files_identical_bad_files_reported(tmp_path):
+    root = tmp_path / "hostile"
+    good, bad = write_hostile_corpus(root)
+    clips = find_clips(root)
+    names = {c.path.relative_to(root.resolve()).as_posix() for c in clips}
+    assert good | bad == names  # symlink loop followed once, .txt ignored
+    with pytest.warns(UserWarning):
+        fs = extract_features(clips, n_segments=4, n_jobs=2, progress=False, cache=False)
+    skipped = {Path(p).relative_to(root.resolve()).as_posix() if Path(p).is_absolute() else p: r
+               for p, r in zip(fs.skipped["path"], fs.skipped["reason"])}
+    assert set(skipped) == bad
+    assert all(reason for reason in skipped.values())
+    assert np.all(np.isfinite(fs.X))
+    used = set(fs.meta["path"].map(lambda p: Path(p).relative_to(root.resolve()).as_posix()))
+    assert used == good
+    for clip in clips:
+        rel = clip.path.relative_to(root.resolve()).as_posix()
+        if rel in good:
+            alone, _, _ = clip_features(clip.path, n_segments=4)
+            rows = fs.X[fs.meta["path"].to_numpy() == str(clip.path)]
+            np.testing.assert_array_equal(rows, alone)  # bit-identical to processing it alone
+
+
+def test_silence_and_constants_give_finite_features():
+    for y in (np.zeros(SR, np.float32), np.full(SR, 0.25, np.float32), np.ones(SR, np.float32)):
+        assert np.all(np.isfinite(mfcc_stats(y)))
+
+
+def test_truncated_body_is_used_or_skipped_never_raised(tmp_path):
+    sf.write(tmp_path / "full.wav", tone(6, 200), SR)
+    data = (tmp_path / "full.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[: len(data) // 2])  # header promises 6 s, 3 s present
+    try:
+        X, duration, _ = clip_features(tmp_path / "cut.wav", n_segments=2)
+        assert 2.5 < duration < 3.5 and np.all(np.isfinite(X))
+    except SkipClip as exc:
+        assert str(exc)
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from musiccluster.corpus import find_clips
+    from musiccluster.features import extract_features
+    extract_features(find_clips(sys.argv[1]), n_segments=10, n_jobs=1, progress=False,
+                     cache_dir=sys.argv[2])
+""")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_interrupted_extraction_leaves_only_whole_entries_and_resumes(tmp_path, sig, monkeypatch):
+    music, cache = tmp_path / "music", tmp_path / "cache"
+    music.mkdir()
+    for i in range(40):
+        sf.write(music / f"clip{i:02d}.wav", tone(15, 100 + 7 * i, seed=i), SR)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(music), str(cache)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    entries = []
+    while time.time() < deadline and proc.poll() is None:
+        entries = list((cache / "features").rglob("*.npz"))
+        if len(entries) >= 3:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "extraction finished before it could be interrupted"
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    done = list((cache / "features").rglob("*.npz"))
+    assert 3 <= len(done) < 40
+    for entry in done:  # every entry is complete and loadable
+        with np.load(entry) as npz:
+            assert npz["X"].shape == (10, 26)
+    import musiccluster.features as F
+    calls = []
+    real = F.clip_features
+    monkeypatch.setattr(F, "clip_features", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    fs = extract_features(find_clips(music), n_segments=10, n_jobs=1, progress=False, cache_dir=cache)
+    assert fs.n_clips == 40
+    assert len(calls) == 40 - len(done)  # finished work was reused, the rest computed
