@@ -142,3 +142,19 @@ def test_interrupted_extraction_leaves_only_whole_entries_and_resumes(tmp_path, 
     fs = extract_features(find_clips(music), n_segments=10, n_jobs=1, progress=False, cache_dir=cache)
     assert fs.n_clips == 40
     assert len(calls) == 40 - len(done)  # finished work was reused, the rest computed
+
+
+def test_two_processes_write_byte_identical_table1_json(tmp_path):
+    from musiccluster.features import write_kaggle_csv
+    from test_experiment_cli import toy_features
+
+    csv = write_kaggle_csv(toy_features(n_clips=60), tmp_path / "toy.csv")
+    outs = []
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        out = tmp_path / f"{name}.json"
+        subprocess.run([sys.executable, "-m", "musiccluster", "experiment", "--features", str(csv),
+                        "--epochs", "4", "--k", "4", "--seed", str(seed), "--no-cache", "--quiet",
+                        "--json", str(out)], check=True, capture_output=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0] != outs[2]
