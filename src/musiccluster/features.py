@@ -69,7 +69,7 @@ FEATURE_VERSION = "1"
 #: Clips whose peak stays below this level (dBFS) are skipped as silent.
 SILENCE_DBFS = -80.0
 
-META_COLUMNS = ["filename", "clip_id", "segment", "label", "path", "start_s", "end_s"]
+META_COLUMNS = ["filename", "clip_id", "segment", "label", "path", "start_s", "end_s", "clip_duration_s"]
 
 
 @dataclass
@@ -85,7 +85,8 @@ class FeatureSet:
     meta : DataFrame
         One row per segment: ``filename`` (Kaggle style), ``clip_id``,
         ``segment`` index, ``label`` (None where unknown), ``path`` of the
-        source file ('' when read from a table), ``start_s`` and ``end_s``.
+        source file ('' when read from a table), ``start_s`` and ``end_s``
+        of the segment and ``clip_duration_s`` of its clip (NaN from a table).
     skipped : DataFrame
         Columns ``path`` and ``reason``: every input that was not used.
     source : str
@@ -145,7 +146,7 @@ class FeatureSet:
             "label": g["label"].first(),
             "path": g["path"].first(),
             "n_segments": g.size(),
-            "duration_s": g["end_s"].max(),
+            "duration_s": g["clip_duration_s"].first(),
         }).reset_index()
 
     def to_frame(self) -> pd.DataFrame:
@@ -298,6 +299,7 @@ def _assemble(clips, results, n_segments, n_mfcc, sr, source) -> FeatureSet:
             rows.append({
                 "filename": name, "clip_id": clip.clip_id, "segment": i, "label": clip.label,
                 "path": str(clip.path), "start_s": i * seg_len / sr, "end_s": (i + 1) * seg_len / sr,
+                "clip_duration_s": duration,
             })
         blocks.append(X)
     skipped_df = pd.DataFrame(skipped, columns=["path", "reason"])
@@ -365,6 +367,7 @@ def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSe
         "path": "",
         "start_s": [s * (n / SR) if np.isfinite(n) else np.nan for (_, s), n in zip(parsed, length)],
         "end_s": [(s + 1) * (n / SR) if np.isfinite(n) else np.nan for (_, s), n in zip(parsed, length)],
+        "clip_duration_s": np.nan,  # a table does not say how long the clip was
     }, columns=META_COLUMNS)
     skipped = pd.DataFrame(
         {"path": meta.loc[~finite, "filename"], "reason": "non-finite feature values"},
