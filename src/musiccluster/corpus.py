@@ -117,7 +117,7 @@ def find_clips(data_dir: str | os.PathLike[str]) -> list[Clip]:
 
 
 def default_corpus_clips(
-    n_per_style: int = 30, duration: float = 30.0, seed: int = 0, cache_dir=None,
+    n_per_style: int = 20, duration: float = 30.0, seed: int = 0, cache_dir=None,
     n_jobs: int = -1, progress: bool = True,
 ) -> tuple[Path, list[Clip]]:
     """Generate (once) the embedded stand-in corpus and list its clips.

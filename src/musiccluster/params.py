@@ -66,7 +66,7 @@ class Params:
     beta: float = 1.0
     loss_reduction: str = "sum"
     min_segment_s: float = 1.0
-    corpus_clips_per_style: int = 30
+    corpus_clips_per_style: int = 20
     corpus_duration: float = 30.0
 
     def __post_init__(self) -> None:
