@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     except (MusicClusterError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         print(f"musiccluster {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `musiccluster experiment | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"musiccluster {args.command}: interrupted (finished work is cached)", file=sys.stderr)
         return 130
