@@ -316,12 +316,42 @@ def extract_library_features(clips: Sequence[Clip], params: Params, *, cache: bo
     """
     from .features import extract_features
 
-    with parallel_backend(scheduler), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="skipped ")
-        return extract_features(
-            clips, params.n_segments, params.n_mfcc, params.min_segment_s, SR, cache=cache,
-            cache_dir=cache_dir, n_jobs=-1 if scheduler else n_jobs, progress=progress, source=source,
-        )
+    with parallel_backend(scheduler), warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", message="skipped ")
+        try:
+            return extract_features(
+                clips, params.n_segments, params.n_mfcc, params.min_segment_s, SR, cache=cache,
+                cache_dir=cache_dir, n_jobs=-1 if scheduler else n_jobs, progress=progress, source=source,
+            )
+        except DataError as exc:
+            # No track usable: the extractor has warned "skipped PATH: REASON" for each file
+            # before raising; keep those reasons for skipped.csv.
+            if getattr(exc, "skipped", None) is None:
+                exc.skipped = _skip_reasons(clips, caught)
+            raise
+        finally:
+            for w in caught:  # show the other warnings as usual
+                if not str(w.message).startswith("skipped "):
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _skip_reasons(clips: Sequence[Clip], caught: list) -> pd.DataFrame:
+    """Per-file reasons from the extractor's ``skipped PATH: REASON`` warnings."""
+    paths = {str(c.path) for c in clips}
+    reasons: dict[str, str] = {}
+    for w in caught:
+        text = str(w.message)
+        if not text.startswith("skipped "):
+            continue
+        text = text[len("skipped "):]
+        cut = text.find(": ")
+        while cut != -1:  # a path may itself contain ': '
+            if text[:cut] in paths:
+                reasons[text[:cut]] = text[cut + 2:]
+                break
+            cut = text.find(": ", cut + 1)
+    return pd.DataFrame({"path": [str(c.path) for c in clips],
+                         "reason": [reasons.get(str(c.path), "unusable") for c in clips]})
 
 
 def track_codes(meta: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -843,11 +873,9 @@ def _features(scan, params, out, cache, cache_root, n_jobs, scheduler, progress,
                                       n_jobs=n_jobs, scheduler=scheduler, progress=progress,
                                       source=str(scan.root))
     except DataError as exc:
-        failed = getattr(exc, "skipped", None)  # the extractor's per-file reasons, where it attaches them
-        if failed is None or len(failed) == 0:
-            failed = pd.DataFrame({"path": [str(c.path) for c in scan.clips],
-                                   "reason": "unusable: no audio file here could be used "
-                                             "(the error message names the first problem)"})
+        failed = getattr(exc, "skipped", None)
+        if failed is None:
+            failed = pd.DataFrame({"path": [str(c.path) for c in scan.clips], "reason": "unusable"})
         write_skipped(_skipped_frame(scan, failed), out / "skipped.csv")
         raise
     return fs

@@ -100,6 +100,10 @@ class Params:
             raise ParameterError(
                 "loss_reduction", f"must be one of {', '.join(LOSS_REDUCTIONS)}; got {self.loss_reduction!r}"
             )
+        if self.data_dir is None and self.corpus_duration / self.n_segments < self.min_segment_s:
+            raise ParameterError(
+                "corpus_duration", f"{self.corpus_duration:g} s clips cannot make {self.n_segments} segments "
+                f"of at least min_segment_s={self.min_segment_s:g} s")
         if self.data_dir is not None:
             if not isinstance(self.data_dir, (str, os.PathLike)):
                 raise ParameterError("data_dir", f"must be a path or None, got {self.data_dir!r}")
