@@ -158,3 +158,18 @@ def test_two_processes_write_byte_identical_table1_json(tmp_path):
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert outs[0] != outs[2]
+
+
+@pytest.mark.parametrize("override,name", [({"k": 1}, "k"), ({"latent_dim": 0}, "latent_dim"),
+                                           ({"epochs": 0}, "epochs"), ({"lr": -0.001}, "lr")])
+def test_papermill_rerun_with_invalid_value_fails_naming_the_parameter(override, name, tmp_path):
+    import jupytext
+    import papermill
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    nb = jupytext.read(book / "intro.md")
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(nb, str(tmp_path / "out.ipynb"), parameters=override, kernel_name="python3",
+                                   cwd=str(book), progress_bar=False)
+    assert info.value.ename == "ParameterError"
+    assert f"parameter '{name}'" in info.value.evalue
