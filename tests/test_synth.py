@@ -152,7 +152,7 @@ def test_default_corpus_lives_in_the_cache(tmp_path, monkeypatch):
     folder = ensure_default_corpus(n_per_style=1, duration=3.0, progress=False)
     assert folder == default_corpus_dir(1, 3.0) == tmp_path / "corpus" / f"synth-v{GENERATOR_VERSION}-n1-d3-s0"
     assert len(list(folder.glob("*/*.flac"))) == 10
-    assert default_corpus_dir().name == f"synth-v{GENERATOR_VERSION}-n30-d30-s0"
+    assert default_corpus_dir().name == f"synth-v{GENERATOR_VERSION}-n20-d30-s0"
 
 
 def test_a_hanging_render_cannot_stall_generation(tmp_path, monkeypatch):
