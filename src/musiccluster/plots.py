@@ -1,13 +1,15 @@
 """Figures of the book, one small function each, returning a matplotlib Figure.
 
 Used by the chapters *Data and augmentation* (:func:`waveform_segments`),
-*MFCC features* (:func:`mel_and_mfcc`, :func:`zscore_effect`,
-:func:`correlation_heatmap`), *The VAE* (:func:`training_curves`),
-*Experiments* (:func:`explained_variance`) and *Results*
-(:func:`latent_maps`, :func:`label_mix`).
+*MFCC features* (:func:`mel_and_mfcc`,
+:func:`zscore_effect`, :func:`correlation_heatmap`), *The VAE*
+(:func:`training_curves`), *Experiments* (:func:`explained_variance`),
+*Results* (:func:`latent_maps`) and *Listening* (:func:`label_mix`).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pandas as pd
@@ -16,25 +18,60 @@ import matplotlib.pyplot as plt
 from ._constants import HOP_LENGTH, N_FFT, N_MELS, SR
 
 
+#: Font sizes for figures shown about 700 pixels wide in the book.
+STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
+         "ytick.labelsize": 10, "legend.fontsize": 10, "legend.title_fontsize": 10, "figure.titlesize": 12}
+
+
+def _styled(fn):
+    """Draw with :data:`STYLE` (fonts are fixed when the artists are created).
+
+    Only the keys of :data:`STYLE` are restored afterwards: ``plt.rc_context``
+    would also restore ``interactive``, which the notebook backend switches on
+    when the first figure is made, and later figures would no longer be shown.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        old = {key: plt.rcParams[key] for key in STYLE}
+        plt.rcParams.update(STYLE)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            plt.rcParams.update(old)
+    return wrapper
+
+
 def _palette(n: int):
     cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
     return [cmap(i % cmap.N) for i in range(n)]
 
 
+@_styled
 def waveform_segments(y: np.ndarray, bounds: list[tuple[int, int]], sr: int = SR, title: str = ""):
-    """A clip's waveform with its segment boundaries and indices."""
-    fig, ax = plt.subplots(figsize=(10, 2.6))
-    t = np.arange(len(y)) / sr
-    step = max(1, len(y) // 20000)
-    ax.plot(t[::step], y[::step], lw=0.4, color="0.25")
+    """A clip's waveform (min/max envelope) with its segments shaded and numbered.
+
+    Chapter *Data and augmentation*: shows the ten-segment "augmentation".
+    """
+    fig, ax = plt.subplots(figsize=(8.5, 2.4))
+    n_bins = min(len(y), 4000)
+    edges = np.linspace(0, len(y), n_bins + 1).astype(int)
+    lo = np.minimum.reduceat(y, edges[:-1])
+    hi = np.maximum.reduceat(y, edges[:-1])
+    ax.fill_between(edges[:-1] / sr, lo, hi, color="0.3", lw=0)
+    top = float(np.max(np.abs(y))) or 1.0
+    pal = _palette(len(bounds))
     for i, (a, b) in enumerate(bounds):
-        ax.axvspan(a / sr, b / sr, color=_palette(len(bounds))[i], alpha=0.18, lw=0)
-        ax.text((a + b) / 2 / sr, 0.92 * np.max(np.abs(y)), str(i), ha="center", va="top", fontsize=9)
-    ax.set(xlabel="time (s)", ylabel="amplitude", title=title, xlim=(0, len(y) / sr))
+        ax.axvspan(a / sr, b / sr, color=pal[i], alpha=0.2, lw=0)
+        ax.axvline(a / sr, color="0.5", lw=0.6)
+        ax.text((a + b) / 2 / sr, 1.05 * top, str(i), ha="center", va="bottom", fontsize=9)
+    ax.set(xlabel="time (s)", ylabel="amplitude", xlim=(0, len(y) / sr), ylim=(-1.1 * top, 1.3 * top))
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
+@_styled
 def mel_and_mfcc(y: np.ndarray, sr: int = SR, n_mfcc: int = 13, title: str = ""):
     """Log-mel spectrogram and the MFCCs derived from it, for one segment."""
     import librosa
@@ -43,10 +80,10 @@ def mel_and_mfcc(y: np.ndarray, sr: int = SR, n_mfcc: int = 13, title: str = "")
     mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS)
     mel_db = librosa.power_to_db(mel, ref=np.max)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=n_mfcc)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     img = librosa.display.specshow(mel_db, sr=sr, hop_length=HOP_LENGTH, x_axis="time", y_axis="mel", ax=axes[0])
     fig.colorbar(img, ax=axes[0], format="%+.0f dB")
-    axes[0].set(title="log-mel spectrogram (128 bands)")
+    axes[0].set(title=f"log-mel spectrogram ({N_MELS} bands)")
     img = librosa.display.specshow(mfcc, sr=sr, hop_length=HOP_LENGTH, x_axis="time", ax=axes[1], cmap="coolwarm")
     fig.colorbar(img, ax=axes[1])
     axes[1].set(title=f"{n_mfcc} MFCCs", ylabel="coefficient")
@@ -56,12 +93,13 @@ def mel_and_mfcc(y: np.ndarray, sr: int = SR, n_mfcc: int = 13, title: str = "")
     return fig
 
 
+@_styled
 def zscore_effect(X_raw: np.ndarray, X_scaled: np.ndarray, names: list[str]):
     """Per-feature distributions before and after z-scoring (box plots)."""
-    fig, axes = plt.subplots(2, 1, figsize=(11, 5.5), sharex=True)
+    fig, axes = plt.subplots(2, 1, figsize=(8.5, 5.2), sharex=True)
     for ax, X, title in ((axes[0], X_raw, "raw (symlog scale)"), (axes[1], X_scaled, "z-scored")):
         ax.boxplot(X, showfliers=False)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title)
         ax.axhline(0, color="0.7", lw=0.6)
     axes[0].set_yscale("symlog")
     axes[1].set_xticks(range(1, len(names) + 1), names, rotation=90, fontsize=8)
@@ -69,23 +107,25 @@ def zscore_effect(X_raw: np.ndarray, X_scaled: np.ndarray, names: list[str]):
     return fig
 
 
+@_styled
 def correlation_heatmap(X: np.ndarray, names: list[str]):
     """Pearson correlation between features."""
     corr = np.corrcoef(X, rowvar=False)
-    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    fig, ax = plt.subplots(figsize=(7, 6))
     im = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
     fig.colorbar(im, ax=ax, shrink=0.8, label="correlation")
     fig.tight_layout()
     return fig
 
 
+@_styled
 def training_curves(history: pd.DataFrame):
     """Reconstruction error and KL per epoch, on separate axes."""
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    fig, axes = plt.subplots(1, 3, figsize=(9, 2.9))
     for ax, col, title in zip(axes, ("loss", "recon_mse", "kl"),
-                              ("optimised loss", "reconstruction MSE per feature", "KL per sample (nats)")):
+                              ("optimised loss", "reconstruction MSE per feature", "KL per segment (nats)")):
         ax.plot(history["epoch"], history[col], marker="o", ms=3)
         ax.set(title=title, xlabel="epoch")
         ax.grid(alpha=0.3)
@@ -93,9 +133,10 @@ def training_curves(history: pd.DataFrame):
     return fig
 
 
+@_styled
 def explained_variance(ratios: np.ndarray, full: np.ndarray | None = None):
     """Explained-variance ratio per principal component (and cumulative)."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig, ax = plt.subplots(figsize=(6, 3))
     r = np.asarray(full if full is not None else ratios)
     idx = np.arange(1, len(r) + 1)
     ax.bar(idx, r, color=["C0" if i <= len(ratios) else "0.75" for i in idx])
@@ -114,26 +155,38 @@ def project_2d(Z: np.ndarray) -> np.ndarray:
     return P * np.sign(P[np.argmax(np.abs(P), axis=0), range(2)])  # fix the sign for stable figures
 
 
+@_styled
 def latent_maps(Z_vae: np.ndarray, Z_pca: np.ndarray, colours_vae, colours_pca, title: str = "",
                 legend_title: str = "cluster"):
-    """Figure 1: the VAE latent map beside the PCA map (each projected to its own first two axes)."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-    for ax, Z, c, name in ((axes[0], Z_vae, colours_vae, "VAE latent (μ)"), (axes[1], Z_pca, colours_pca, "PCA")):
+    """Figure 1 (chapter *Results*): the VAE latent map beside the PCA map.
+
+    Each embedding is drawn on its own first two principal axes (:func:`project_2d`),
+    points coloured by the categories in ``colours_vae`` / ``colours_pca``
+    (cluster numbers or labels); the legend is shared.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+    cats_all = pd.Categorical(np.concatenate([np.asarray(colours_vae), np.asarray(colours_pca)]))
+    pal = _palette(len(cats_all.categories))
+    handles = {}
+    for ax, Z, c, name in ((axes[0], Z_vae, colours_vae, "VAE latent means μ"), (axes[1], Z_pca, colours_pca, "PCA")):
         P = project_2d(Z)
-        cats = pd.Categorical(np.asarray(c))
-        pal = _palette(len(cats.categories))
+        cats = pd.Categorical(np.asarray(c), categories=cats_all.categories)
         for j, cat in enumerate(cats.categories):
             m = cats.codes == j
-            ax.scatter(P[m, 0], P[m, 1], s=5, alpha=0.6, color=pal[j], label=str(cat), lw=0)
-        ax.set(title=f"{name}, {Z.shape[1]}-d → first two principal axes", xlabel="axis 1", ylabel="axis 2")
-    handles, labels = axes[1].get_legend_handles_labels()
-    fig.legend(handles, labels, title=legend_title, loc="center right", markerscale=3, frameon=False)
+            if m.any():
+                handles[cat] = ax.scatter(P[m, 0], P[m, 1], s=6, alpha=0.6, color=pal[j], label=str(cat), lw=0)
+        ax.set_title(f"{name} ({Z.shape[1]}-d)")
+        ax.set(xlabel="principal axis 1", ylabel="principal axis 2")
+    order = [h for cat, h in sorted(handles.items(), key=lambda kv: list(cats_all.categories).index(kv[0]))]
+    fig.legend(order, [h.get_label() for h in order], title=legend_title, loc="center right",
+               markerscale=3, frameon=False)
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 0.88, 1))
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
     return fig
 
 
+@_styled
 def label_mix(clusters: np.ndarray, labels: np.ndarray, title: str = ""):
     """Heat map of how each cluster's members split over the labels (row-normalised)."""
     tab = pd.crosstab(pd.Series(clusters, name="cluster"), pd.Series(labels, name="label"), normalize="index")
@@ -143,7 +196,7 @@ def label_mix(clusters: np.ndarray, labels: np.ndarray, title: str = ""):
     ax.set_yticks(range(tab.shape[0]), [f"cluster {i}" for i in tab.index])
     for (i, j), v in np.ndenumerate(tab.to_numpy()):
         if v >= 0.05:
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7, color="white" if v > 0.5 else "black")
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=9, color="white" if v > 0.5 else "black")
     fig.colorbar(im, ax=ax, label="share of the cluster")
     ax.set_title(title)
     fig.tight_layout()

@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "data_dir=/data/gtzan/genres epochs=50")
     p.add_argument("--name", required=True, help="run name (folder under runs/)")
     p.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="parameter overrides")
-    p.add_argument("--runs-dir", metavar="DIR", help="where runs go (default: runs/ in the repository)")
+    p.add_argument("--runs-dir", "--out", dest="runs_dir", metavar="DIR",
+                   help="where runs go (default: runs/ in the repository)")
     p.add_argument("--no-html", action="store_true", help="only execute the notebooks")
     p.set_defaults(handler=run)
 
