@@ -28,18 +28,39 @@ Guarantees
 ----------
 * **Nothing is written inside the music folder**: an output (or cache) folder
   inside it is refused with :class:`~musiccluster.errors.ParameterError`
-  before anything is read, including through a symbolic link.
+  before any audio is read, including through a symbolic link.
 * **Resumable**: each finished track's features are cached on disk (see
   :mod:`musiccluster.cache`; by default the user cache folder, so reruns with
   another ``k``, ``method`` or output folder, and ``--assign`` of already-seen
   tracks, reuse them too). An interrupted run loses only the tracks in flight.
 * **Memory** grows with the number of tracks, never with their length: audio
   is decoded one track at a time per worker and only 26 numbers per segment
-  are kept. 100 000 tracks x 10 segments x 26 float64 = 208 MB of features;
-  the per-segment metadata table adds about 4 KB per track (~0.4 GB at
-  100 000 tracks); the VAE trains in mini-batches of ``batch_size`` rows and
-  K-Means switches to mini-batches above 50 000 segments; assignment works in
-  chunks. 100 000 tracks therefore fit in 2-3 GB.
+  are kept. 100 000 tracks x 10 segments x 26 float64 = 208 MB of features
+  (plus a z-scored copy while fitting, and 104 MB as float32 for the VAE);
+  the per-segment metadata table adds ~4 KB per track and is dropped once the
+  per-track table is made. The VAE trains in mini-batches (grown with the
+  library, :func:`auto_batch_size`, so an epoch stays ~1 000 steps), K-Means
+  switches to MiniBatchKMeans above 50 000 segments, k is chosen on a sample of
+  at most 20 000 tracks, the silhouette is computed in 256 MB chunks, and
+  embedding and assignment work in chunks of 65 536 rows. Measured
+  (``benchmarks/bench_scale.py``, synthetic features): 100 000 tracks = 1 000 000
+  segments need a peak of 1.5 GB resident memory (of which ~0.45 GB is the
+  imported libraries) and ~3 minutes on 2 shared cores after extraction.
+* **Scale-out**: ``scheduler="tcp://host:8786"`` runs the extraction on a Dask
+  cluster through ``joblib.parallel_config(backend="dask")``. Workers must have
+  musiccluster installed and see the music and cache folders at the same paths
+  (a shared file system); start them with one thread each
+  (``dask worker ADDRESS --nthreads 1 --nworkers N``) for features identical to
+  the bit with a local run: the extractor caps BLAS at one thread per process,
+  so threads sharing a process can differ by ~1e-7 (relative).
+* **The cache** is the user cache folder by default (``$MUSICCLUSTER_CACHE``,
+  else ``~/.cache/musiccluster``), not ``OUT_DIR``: features are keyed by the
+  file's absolute path, size and modification time, so reruns into another
+  ``OUT_DIR``, with another ``k`` or ``method``, and ``--assign`` of tracks seen
+  before reuse them. One 2.6 KB file per track (4 KB on disk with 4 KB blocks:
+  ~0.4 GB for 100 000 tracks);
+  ``--cache-dir`` moves it, ``--no-cache`` turns it off. Files that could not be
+  used are not cached, so they are retried (and reported) on every run.
 
 Saved model
 -----------
@@ -86,6 +107,8 @@ DEFAULT_K_RANGE: tuple[int, int] = (2, 12)
 K_SELECTION_MAX_TRACKS = 20_000
 #: Rows embedded / assigned per chunk (bounds temporary memory).
 CHUNK_ROWS = 65_536
+#: Seconds to wait for a Dask scheduler to answer.
+SCHEDULER_TIMEOUT_S = 15.0
 #: Version of the files in ``model/``.
 MODEL_FORMAT = 1
 
@@ -98,9 +121,12 @@ ASSIGNMENT_RULE = (
 #: How k is chosen when not given (also in summary.json).
 K_CRITERION = (
     "for each k in the range: K-Means on the segment embeddings, tracks assigned by the vote rule, "
-    "silhouette of the tracks' mean embeddings under those track clusters; the k with the highest "
-    "silhouette wins (ties: the smaller k)"
+    "silhouette of the tracks' mean embeddings under those track clusters; among the k whose every "
+    "cluster gets at least max(2, 1% of the tracks) tracks, the one with the highest silhouette wins "
+    "(if no k qualifies: the highest silhouette overall; ties: the smaller k)"
 )
+#: Smallest admissible cluster when choosing k: max(2, this share of the tracks).
+K_MIN_CLUSTER_SHARE = 0.01
 #: How playlists are ordered (also in summary.json).
 ORDER_RULE = ("most to least typical: ascending Euclidean distance from the track's mean segment "
               "embedding to its cluster's centre")
@@ -148,7 +174,8 @@ def check_output_location(music_dir: str | os.PathLike[str], out_dir: str | os.P
     music = Path(music_dir).expanduser().resolve()
     out = Path(out_dir).expanduser().resolve()
     message = (f"{out_dir} is inside the music folder {music_dir}; musiccluster never writes "
-               f"inside the music folder: choose a folder outside it")
+               f"inside the music folder: choose a folder outside it"
+               + (" (--cache-dir DIR), or --no-cache" if name == "cache_dir" else ""))
     if _inside(out, music):
         raise ParameterError(name, message)
     if visited:
@@ -278,61 +305,102 @@ def parallel_backend(scheduler: str | None = None) -> Iterator[Any]:
     except ImportError:  # pragma: no cover - distributed is a pinned requirement
         raise ParameterError("scheduler", "needs the 'distributed' package (pip install distributed)") from None
     try:
-        client = Client(scheduler, timeout="15s", set_as_default=False)
+        client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S:g}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ParameterError("scheduler", f"cannot connect to {scheduler}: {exc}") from None
     try:
-        with joblib.parallel_config(backend="dask", client=client) if _parallel_config_takes_client() \
-                else joblib.parallel_config(backend="dask"):
+        with joblib.parallel_config(backend="dask", client=client):
             yield client
     finally:
         client.close()
 
 
-def _parallel_config_takes_client() -> bool:
-    """joblib's dask backend accepts ``client=``; older ones use the default client only."""
-    try:
-        from joblib._dask import DaskDistributedBackend
-        import inspect
-
-        return "client" in inspect.signature(DaskDistributedBackend.__init__).parameters
-    except Exception:  # pragma: no cover
-        return False
-
-
 def extract_library_features(clips: Sequence[Clip], params: Params, *, cache: bool = True,
                              cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
                              scheduler: str | None = None, progress: bool = True, source: str = ""):
-    """Features of every track (skips recorded, never raised per track).
+    """Features of every track, in ``clips`` order (skips recorded, never raised per track).
 
-    A thin wrapper of :func:`musiccluster.features.extract_features` that
-    routes the work to a Dask cluster when ``scheduler`` is given and keeps the
-    per-file skip warnings quiet (they go to ``skipped.csv``).
+    A wrapper of :func:`musiccluster.features.extract_features` that
+
+    * reads the tracks already in the feature cache **in this process** and
+      sends only the others to the workers, so a rerun does not pay for
+      starting worker processes (or connecting to Dask) to read small files;
+    * routes the work to a Dask cluster when ``scheduler`` is given;
+    * collects the per-file skip reasons (for ``skipped.csv``) instead of
+      printing a warning per file.
+
+    The result does not depend on which tracks were cached: rows come back in
+    ``clips`` order whatever the split.
 
     Raises
     ------
     DataError
-        If no track at all could be used.
+        If no track at all could be used; its ``skipped`` attribute holds
+        every file's reason.
     """
-    from .features import extract_features
+    from .features import FeatureSet, extract_features
 
-    with parallel_backend(scheduler), warnings.catch_warnings(record=True) as caught:
+    clips = list(clips)
+    cached, todo = _partition_cached(clips, params, cache_dir) if cache else ([], clips)
+    if progress and cache:
+        print(f"musiccluster: features of {len(cached)} track(s) from the cache, {len(todo)} to compute"
+              + (f" on {scheduler}" if scheduler and todo else ""), file=sys.stderr, flush=True)
+    args = (params.n_segments, params.n_mfcc, params.min_segment_s, SR)
+    parts, failed = [], []
+    with warnings.catch_warnings(record=True) as caught:
         warnings.filterwarnings("always", message="skipped ")
+        for group, remote in ((cached, False), (todo, True)):
+            if not group:
+                continue
+            try:
+                with parallel_backend(scheduler if remote else None):
+                    fs = extract_features(group, *args, cache=cache, cache_dir=cache_dir,
+                                          n_jobs=(-1 if scheduler else n_jobs) if remote else 1,
+                                          progress=progress and remote, source=source)
+            except DataError:  # every file of this group failed: the reasons are in the warnings
+                failed.append(_skip_reasons(group, caught))
+                continue
+            parts.append(fs)
+            failed.append(fs.skipped)
+    for w in caught:  # other warnings are shown as usual
+        if not str(w.message).startswith("skipped "):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    skipped = pd.concat([f for f in failed if len(f)] or [pd.DataFrame(columns=["path", "reason"])],
+                        ignore_index=True)
+    if not parts:
+        first = f" (first problem: {skipped['path'].iloc[0]}: {skipped['reason'].iloc[0]})" if len(skipped) else ""
+        exc = DataError(f"no usable track among {len(clips)} audio file(s){first}")
+        exc.skipped = skipped
+        raise exc
+    order = {str(c.path): i for i, c in enumerate(clips)}
+    X = np.vstack([p.X for p in parts])
+    meta = pd.concat([p.meta for p in parts], ignore_index=True)
+    idx = np.argsort(meta["path"].map(order).to_numpy(), kind="stable")
+    return FeatureSet(X[idx], parts[0].feature_names, meta.iloc[idx].reset_index(drop=True),
+                      skipped, source)
+
+
+def _partition_cached(clips: list[Clip], params: Params, cache_dir) -> tuple[list[Clip], list[Clip]]:
+    """(clips whose features look cached, the others).
+
+    Uses the extractor's cache key and layout. A wrong guess costs only speed:
+    both groups go through the same cached extractor, which checks for itself.
+    """
+    try:
+        from .features import _clip_key
+
+        folder = _cache_dir(cache_dir) / "features"
+    except Exception:  # pragma: no cover - the extractor changed: no shortcut
+        return [], clips
+    cached, todo = [], []
+    for c in clips:
         try:
-            return extract_features(
-                clips, params.n_segments, params.n_mfcc, params.min_segment_s, SR, cache=cache,
-                cache_dir=cache_dir, n_jobs=-1 if scheduler else n_jobs, progress=progress, source=source,
-            )
-        except DataError as exc:
-            # No track usable: the extractor has warned "skipped PATH: REASON" for each file
-            # before raising; keep those reasons for skipped.csv.
-            if getattr(exc, "skipped", None) is None:
-                exc.skipped = _skip_reasons(clips, caught)
-            raise
-        finally:
-            for w in caught:  # show the other warnings as usual
-                if not str(w.message).startswith("skipped "):
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            key = _clip_key(c.path, params.n_segments, params.n_mfcc, params.min_segment_s, SR)
+            hit = (folder / key[:2] / f"{key}.npz").is_file()
+        except Exception:
+            hit = False
+        (cached if hit else todo).append(c)
+    return cached, todo
 
 
 def _skip_reasons(clips: Sequence[Clip], caught: list) -> pd.DataFrame:
@@ -701,22 +769,57 @@ def choose_k(Z: np.ndarray, codes: np.ndarray, n_tracks: int, k_range: tuple[int
         Zs, cs, n = Z, codes, n_tracks
     lo, hi = k_range
     ks = list(range(lo, min(hi, n - 1) + 1))
+    min_size = max(2, int(np.ceil(K_MIN_CLUSTER_SHARE * n)))
     rows, centers = [], {}
     for k in tqdm(ks, desc="choosing k", unit="k", disable=not progress, leave=False):
-        km = kmeans(Zs, k, seed)
-        c = np.asarray(km.cluster_centers_, dtype=np.float64)
-        a = assign_tracks(Zs, cs, n, c)
-        s = internal_scores(a.position, a.labels, seed)
+        with single_threaded():
+            km = kmeans(Zs, k, seed)
+            c = np.asarray(km.cluster_centers_, dtype=np.float64)
+            a = assign_tracks(Zs, cs, n, c)
+            with _sklearn_memory():
+                s = internal_scores(a.position, a.labels, seed)
+        sizes = np.bincount(a.labels, minlength=k)
         centers[k] = c
         rows.append({"k": k, "silhouette": s["silhouette"], "calinski_harabasz": s["calinski_harabasz"],
-                     "nonempty_clusters": int(len(np.unique(a.labels)))})
-    curve = pd.DataFrame(rows, columns=["k", "silhouette", "calinski_harabasz", "nonempty_clusters"])
+                     "nonempty_clusters": int((sizes > 0).sum()), "smallest_cluster": int(sizes.min()),
+                     "admissible": bool(sizes.min() >= min_size)})
+    curve = pd.DataFrame(rows, columns=["k", "silhouette", "calinski_harabasz", "nonempty_clusters",
+                                        "smallest_cluster", "admissible"])
     finite = curve[np.isfinite(curve["silhouette"])]
+    if len(finite[finite["admissible"]]):
+        finite = finite[finite["admissible"]]
     if len(finite) == 0:
         best = ks[0]
     else:
         best = int(finite.sort_values(["silhouette", "k"], ascending=[False, True]).iloc[0]["k"])
     return best, curve, centers, n
+
+
+def _sklearn_memory():
+    """scikit-learn's chunked pairwise distances (silhouette) in 256 MB pieces, not its 1 GB default."""
+    import sklearn
+
+    return sklearn.config_context(working_memory=256)
+
+
+def auto_batch_size(n_rows: int, base: int = 64) -> int:
+    """VAE mini-batch for ``n_rows`` segments when none is given: ``base`` up to 64 000 rows, then
+    the power of two nearest ``n_rows / 1000`` (at most 4096), so an epoch is at most ~1 000 steps
+    and training time stops growing with the library (1M segments: batch 1024)."""
+    target = n_rows / 1000
+    if target <= base:
+        return base
+    return int(min(4096, 2 ** round(np.log2(target))))
+
+
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """One BLAS/OpenMP thread: K-Means and distances give the same bits on any machine, and do not
+    stall when the cores are shared (OpenMP spinning made a 2 000-row K-Means take seconds)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 def _order_by_size(a: TrackAssignment, centers: np.ndarray) -> np.ndarray:
@@ -834,6 +937,19 @@ def _resolve_params(params: Params | dict | None, overrides: dict[str, Any]) -> 
     return params.replace(**{k: v for k, v in overrides.items() if v is not None}) if overrides else params
 
 
+def _cache_location(cache_dir) -> Path:
+    """The folder :func:`musiccluster.cache.cache_dir` would use, without creating it."""
+    from .cache import ENV_VAR
+
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("musiccluster", appauthor=False))
+
+
 def _prepare(music_dir, out_dir, cache, cache_dir, progress, log):
     """Checks shared by both modes; returns (scan, out_dir Path, cache folder or None)."""
     music = Path(music_dir).expanduser()
@@ -842,13 +958,8 @@ def _prepare(music_dir, out_dir, cache, cache_dir, progress, log):
     check_output_location(music, out_dir, "out")
     cache_root = None
     if cache:
-        from .cache import ENV_VAR
-
-        requested = cache_dir if cache_dir is not None else os.environ.get(ENV_VAR) or None
-        if requested is not None:
-            check_output_location(music, requested, "cache_dir")
+        check_output_location(music, _cache_location(cache_dir), "cache_dir")  # before creating it
         cache_root = _cache_dir(cache_dir)
-        check_output_location(music, cache_root, "cache_dir")
     t = time.perf_counter()
     scan = scan_folder(music, progress=progress)
     check_output_location(music, out_dir, "out", scan.visited)
@@ -886,7 +997,7 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
                      method: str = "vae", params: Params | dict | None = None,
                      cache: bool = True, cache_dir: str | os.PathLike[str] | None = None,
                      n_jobs: int = -1, scheduler: str | None = None, progress: bool = True,
-                     **param_overrides: Any) -> LibraryResult:
+                     auto_batch: bool = True, **param_overrides: Any) -> LibraryResult:
     """Turn a music folder into ``k`` playlists (``musiccluster cluster MUSIC_DIR --out OUT_DIR``).
 
     Parameters
@@ -916,6 +1027,11 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         Dask scheduler address: extract features on that cluster.
     progress : bool
         Progress bars and step messages on stderr.
+    auto_batch : bool
+        Grow the VAE's mini-batch with the library (:func:`auto_batch_size`:
+        ``params.batch_size`` up to 64 000 segments, then ~1 000 steps per
+        epoch) so that training time stops growing; ``False`` uses
+        ``params.batch_size`` as given.
 
     Returns
     -------
@@ -928,19 +1044,10 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     DataError
         No audio file, or no usable track (``skipped.csv`` is still written).
     """
-    from .cluster import kmeans
-    from .playlists import write_outputs
-
     t_start = time.perf_counter()
     log = _log(progress)
     params = _resolve_params(params, param_overrides)
-    if method not in METHODS:
-        raise ParameterError("method", f"must be one of {', '.join(METHODS)}; got {method!r}")
-    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2):
-        raise ParameterError("k", f"must be an integer >= 2, got {k!r}")
-    lo, hi = k_range
-    if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi):
-        raise ParameterError("k_range", f"must be two integers 2 <= min <= max, got {k_range!r}")
+    _check_train_args(k, k_range, method)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     scan, out, cache_root = _prepare(music_dir, out_dir, cache, cache_dir, progress, log)
@@ -949,10 +1056,60 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     t = time.perf_counter()
     fs = _features(scan, params, out, cache, cache_root, n_jobs, scheduler, progress, log)
     timings["features"] = time.perf_counter() - t
+    return _train(fs, out, scan=scan, k=k, k_range=k_range, method=method, params=params,
+                  progress=progress, timings=timings, t_start=t_start, cache_root=cache_root,
+                  scheduler=scheduler, n_jobs=n_jobs, release=True, auto_batch=auto_batch)
+
+
+def _check_train_args(k, k_range, method) -> None:
+    if method not in METHODS:
+        raise ParameterError("method", f"must be one of {', '.join(METHODS)}; got {method!r}")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2):
+        raise ParameterError("k", f"must be an integer >= 2, got {k!r}")
+    lo, hi = k_range
+    if not (isinstance(lo, int) and isinstance(hi, int) and 2 <= lo <= hi):
+        raise ParameterError("k_range", f"must be two integers 2 <= min <= max, got {k_range!r}")
+
+
+def cluster_features(fs, out_dir: str | os.PathLike[str], *, k: int | None = None,
+                     k_range: tuple[int, int] = DEFAULT_K_RANGE, method: str = "vae",
+                     params: Params | dict | None = None, progress: bool = True,
+                     auto_batch: bool = True, **param_overrides: Any) -> LibraryResult:
+    """Playlists from features already extracted (a :class:`~musiccluster.features.FeatureSet`).
+
+    The steps of :func:`organize_library` after feature extraction, with the
+    same outputs (``skipped.csv`` lists ``fs.skipped``). Its ``meta["path"]``
+    must name the audio files for the playlists to open.
+    """
+    t_start = time.perf_counter()
+    params = _resolve_params(params, param_overrides)
+    _check_train_args(k, k_range, method)
+    out = Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    scan = Scan(root=Path(fs.source or "."), clips=[], ignored=pd.DataFrame(columns=["path", "reason"]),
+                visited=set(), n_files=int(fs.meta["clip_id"].nunique() + len(fs.skipped)))
+    return _train(fs, out, scan=scan, k=k, k_range=k_range, method=method, params=params,
+                  progress=progress, timings={}, t_start=t_start, cache_root=None, scheduler=None, n_jobs=None,
+                  auto_batch=auto_batch)
+
+
+def _train(fs, out: Path, *, scan: Scan, k, k_range, method, params, progress, timings, t_start,
+           cache_root, scheduler, n_jobs, release: bool = False, auto_batch: bool = False) -> LibraryResult:
+    """Embedding, k, clusters, track assignment and every output, from extracted features.
+
+    ``release``: drop ``fs.meta`` (one row per segment, ~4 KB per track) once the per-track
+    table is made (for a FeatureSet nobody else holds).
+    """
+    from .cluster import kmeans
+    from .playlists import write_outputs
+
+    log = _log(progress)
+    lo, hi = k_range
     codes, tracks = track_codes(fs.meta)
     n_tracks = len(tracks)
     skipped = _skipped_frame(scan, fs.skipped)
-    log(f"features of {n_tracks} track(s) ({fs.n_samples} segments) in {timings['features']:.1f} s; "
+    log(f"features of {n_tracks} track(s) ({fs.n_samples} segments) in {timings.get('features', 0.0):.1f} s; "
         f"{int((skipped['kind'] == 'failed').sum())} audio file(s) unusable")
     if k is not None and k > n_tracks:
         from .playlists import write_skipped
@@ -963,12 +1120,15 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
 
     t = time.perf_counter()
     X = fs.X
-    del fs  # the per-segment metadata is no longer needed
+    if release:  # the per-segment metadata is no longer needed
+        fs.meta = fs.meta.iloc[:0]
     if params.latent_dim > X.shape[1] and method != "raw":
         raise ParameterError("latent_dim", f"is {params.latent_dim} but there are only {X.shape[1]} features")
     if method == "vae" and X.shape[0] < 2:
         raise DataError("the VAE needs at least 2 segments; use more segments or another method")
     log(f"fitting the {method.upper()} embedding on {X.shape[0]} segments")
+    if auto_batch and method == "vae":
+        params = params.replace(batch_size=auto_batch_size(X.shape[0], params.batch_size))
     model, history = fit_embedding(X, method, params, progress)
     Z = model.embed(X)
     timings["embedding"] = time.perf_counter() - t
@@ -984,12 +1144,16 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         else:
             chosen, curve, fitted, n_sampled = choose_k(Z, codes, n_tracks, (lo, hi), params.seed, progress)
             k_info.update(curve=curve.to_dict(orient="records"), sampled_tracks=n_sampled)
-            centers = fitted[chosen] if n_sampled == n_tracks else \
-                np.asarray(kmeans(Z, chosen, params.seed).cluster_centers_, dtype=np.float64)
+            if n_sampled == n_tracks:
+                centers = fitted[chosen]
+            else:
+                with single_threaded():
+                    centers = np.asarray(kmeans(Z, chosen, params.seed).cluster_centers_, dtype=np.float64)
         log(f"k = {chosen} (highest silhouette over k = {lo}..{hi})" if chosen > 1 else k_info["note"])
     else:
         chosen = int(k)
-        centers = np.asarray(kmeans(Z, chosen, params.seed).cluster_centers_, dtype=np.float64)
+        with single_threaded():
+            centers = np.asarray(kmeans(Z, chosen, params.seed).cluster_centers_, dtype=np.float64)
     k_info["chosen"] = chosen
     first = assign_tracks(Z, codes, n_tracks, centers)
     model.centers = _order_by_size(first, centers)
@@ -1091,7 +1255,7 @@ def _summary(mode, scan, out, df, skipped, model, params, method, k_info, cache_
         "playlist_order": ORDER_RULE,
         "k": k_info,
         "counts": {
-            "files_seen": scan.n_files, "audio_files": len(scan.clips), "tracks_used": int(len(df)),
+            "files_seen": scan.n_files, "audio_files": int(len(df)) + n_failed, "tracks_used": int(len(df)),
             "audio_files_skipped": n_failed, "other_items_ignored": int(len(skipped) - n_failed),
             "segments": int(n_rows), "clusters": k,
             "nonempty_clusters": int(df["cluster"].nunique()),

@@ -172,7 +172,13 @@ def write_k_curve(curve: Iterable[dict[str, Any]], chosen: int, path: str | os.P
     df = pd.DataFrame(list(curve))
     fig = _figure(6.0, 3.6)
     ax = fig.add_subplot(1, 1, 1)
-    ax.plot(df["k"], df["silhouette"], marker="o")
+    ax.plot(df["k"], df["silhouette"], color="C0", zorder=1)
+    ok = df["admissible"].astype(bool) if "admissible" in df else pd.Series(True, index=df.index)
+    ax.scatter(df.loc[ok, "k"], df.loc[ok, "silhouette"], color="C0", zorder=2, label="every cluster big enough")
+    if (~ok).any():
+        ax.scatter(df.loc[~ok, "k"], df.loc[~ok, "silhouette"], facecolors="white", edgecolors="C0", zorder=2,
+                   label="a cluster below max(2, 1% of tracks): not eligible")
+    ax.legend(fontsize=8, loc="best")
     if chosen in set(df["k"]):
         ax.axvline(chosen, color="grey", linestyle="--", linewidth=1)
         ax.annotate(f"k = {chosen}", (chosen, float(df.loc[df["k"] == chosen, "silhouette"].iloc[0])),

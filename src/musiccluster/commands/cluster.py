@@ -32,6 +32,7 @@ silhouette of the track clusters (curve in summary.json and k-selection.png).
 Writes into OUT_DIR (never inside MUSIC_DIR; refused):
   assignments.csv          path, cluster, confidence, distance, rank, duration_s, label ...
   playlists/cluster-NN.m3u extended M3U, relative paths, most typical track first
+                           (cluster 01 = the largest)
   map.png                  2-d map of the tracks coloured by cluster
   skipped.csv              every file not used, and why
   summary.json             parameters, counts, k choice and curve, cluster sizes, timings
@@ -50,6 +51,11 @@ examples:
   musiccluster cluster --assign ~/Downloads/new --model ~/music-clusters/model --out ~/new-clusters
   musiccluster cluster /nfs/music --out /nfs/clusters --scheduler tcp://10.0.0.5:8786"""
 
+#: Mirrors of musiccluster.library.METHODS / DEFAULT_K_RANGE (not imported here: building the
+#: parser must stay light; tests/test_library.py checks they agree).
+METHODS = ("vae", "pca", "raw")
+DEFAULT_K_RANGE = (2, 12)
+
 #: Training options that the saved model fixes in --assign mode (dest -> flag).
 TRAINING_OPTIONS = {
     "k": "--k", "k_range": "--k-range", "method": "--method", "segments": "--segments",
@@ -60,7 +66,6 @@ TRAINING_OPTIONS = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..library import DEFAULT_K_RANGE, METHODS
     from ..params import LOSS_REDUCTIONS, Params
 
     d = Params()
@@ -95,7 +100,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--epochs", type=int, default=None, help=f"VAE epochs ({d.epochs})")
     f.add_argument("--lr", type=float, default=None, help=f"Adam learning rate ({d.lr:g})")
     f.add_argument("--batch-size", type=int, default=None,
-                   help=f"VAE mini-batch size ({d.batch_size}; larger trains big libraries faster)")
+                   help=f"VAE mini-batch size (default: {d.batch_size} up to 64 000 segments, then grown "
+                        f"to keep ~1 000 steps per epoch)")
     f.add_argument("--beta", type=float, default=None, help=f"KL weight ({d.beta:g})")
     f.add_argument("--loss-reduction", choices=LOSS_REDUCTIONS, default=None,
                    help=f"VAE loss reduction ({d.loss_reduction})")
@@ -113,7 +119,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _k_range(text: str | None) -> tuple[int, int]:
     from ..errors import ParameterError
-    from ..library import DEFAULT_K_RANGE
 
     if text is None:
         return DEFAULT_K_RANGE
@@ -172,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         result = organize_library(args.music_dir, args.out, k=args.k, k_range=k_range,
                                   method=args.method or "vae", params=params, cache=not args.no_cache,
                                   cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,
-                                  progress=not args.quiet)
+                                  progress=not args.quiet, auto_batch=args.batch_size is None)
     _report(result, sys.stdout)
     return 0
 
