@@ -46,6 +46,11 @@ def test_parallel_equals_sequential_and_cache_is_reused(audio_dir, tmp_path, mon
     monkeypatch.setattr(F, "clip_features", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
     again = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     np.testing.assert_array_equal(seq.X, again.X)
+    # ... and with n_jobs=2 no worker pool is started for finished clips
+    import joblib
+    monkeypatch.setattr(joblib, "Parallel", lambda *a, **k: (_ for _ in ()).throw(AssertionError("pool")))
+    again = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=2, progress=False)
+    np.testing.assert_array_equal(seq.X, again.X)
     monkeypatch.undo()
     par = extract_features(clips, 3, cache=False, n_jobs=2, progress=False)
     np.testing.assert_allclose(seq.X, par.X, rtol=0, atol=0)
