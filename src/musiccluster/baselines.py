@@ -25,7 +25,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
-from .errors import TrainingError
+from .model import check_training_data, train_minibatches
 
 #: Added to every GMM covariance diagonal (the features are z-scored, so 1e-3 of a unit variance);
 #: keeps small clusters in 26 dimensions from producing singular covariances.
@@ -96,45 +96,16 @@ class AEEmbedder(BaseEstimator, TransformerMixin):
 
     def fit(self, X: np.ndarray, y=None, callback: Callable[[int, dict], None] | None = None) -> "AEEmbedder":
         """Train on standardised features ``X`` of shape (n_samples, n_features)."""
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or X.shape[0] < 2:
-            raise ValueError("X must be 2-d with at least 2 rows")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X contains NaN or infinite values")
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.seed)
-                model = LinearAE(X.shape[1], self.hidden_dim, self.latent_dim)
-            gen = torch.Generator().manual_seed(self.seed)
-            data = torch.from_numpy(X)
-            opt = torch.optim.Adam(model.parameters(), lr=self.lr)
-            rows = []
-            for epoch in range(1, self.epochs + 1):
-                model.train()
-                order = torch.randperm(len(data), generator=gen)
-                total, n_batches = torch.zeros(()), 0
-                for start in range(0, len(data), self.batch_size):
-                    xb = data[order[start:start + self.batch_size]]
-                    x_hat, _ = model(xb)
-                    loss = (x_hat - xb).pow(2).sum(dim=1).mean()
-                    opt.zero_grad()
-                    loss.backward()
-                    opt.step()
-                    total += loss.detach()
-                    n_batches += 1
-                mean_loss = float(total) / n_batches
-                if not np.isfinite(mean_loss):
-                    raise TrainingError(f"autoencoder loss became {mean_loss} at epoch {epoch}; "
-                                        f"try a smaller lr (now {self.lr:g})")
-                row = {"epoch": epoch, "loss": mean_loss, "recon_mse": mean_loss / X.shape[1]}
-                rows.append(row)
-                if callback is not None:
-                    callback(epoch, row)
-            model.eval()
-        finally:
-            torch.set_num_threads(threads)
+        def step(model, xb, gen):
+            x_hat, _ = model(xb)
+            loss = (x_hat - xb).pow(2).sum(dim=1).mean()
+            return loss, {"recon_mse": loss.item() / xb.shape[1]}
+
+        X = check_training_data(X)
+        model, rows = train_minibatches(
+            lambda: LinearAE(X.shape[1], self.hidden_dim, self.latent_dim), X, step,
+            epochs=self.epochs, lr=self.lr, batch_size=self.batch_size, seed=self.seed,
+            name="autoencoder", callback=callback)
         self.model_ = model
         self.history_ = pd.DataFrame(rows, columns=["epoch", "loss", "recon_mse"])
         self.n_features_in_ = X.shape[1]

@@ -1215,12 +1215,7 @@ def evaluate(params: Params | dict | None = None, config: EvalConfig | dict | No
     """
     from .experiment import load_data
 
-    if params is None:
-        params = Params.from_dict(overrides)
-    elif isinstance(params, dict):
-        params = Params.from_dict(params, **overrides)
-    elif overrides:
-        params = params.replace(**overrides)
+    params = Params.coerce(params, **overrides)
     if config is None:
         config = EvalConfig()
     elif isinstance(config, dict):

@@ -244,12 +244,7 @@ def run_experiment(params: Params | dict | None = None, *, data: FeatureSet | No
     -------
     ExperimentResult
     """
-    if params is None:
-        params = Params.from_dict(overrides)
-    elif isinstance(params, dict):
-        params = Params.from_dict(params, **overrides)
-    elif overrides:
-        params = params.replace(**overrides)
+    params = Params.coerce(params, **overrides)
     t0 = time.perf_counter()
     if data is None:
         data = load_data(params, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)

@@ -930,11 +930,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 def _resolve_params(params: Params | dict | None, overrides: dict[str, Any]) -> Params:
-    if params is None:
-        return Params.from_dict({k: v for k, v in overrides.items() if v is not None})
-    if isinstance(params, dict):
-        return Params.from_dict(params, **{k: v for k, v in overrides.items() if v is not None})
-    return params.replace(**{k: v for k, v in overrides.items() if v is not None}) if overrides else params
+    return Params.coerce(params, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def _cache_location(cache_dir) -> Path:

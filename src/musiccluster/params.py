@@ -135,6 +135,15 @@ class Params:
         coerced = {name: _coerce(name, value, str(types[name])) for name, value in merged.items()}
         return cls(**coerced)
 
+    @classmethod
+    def coerce(cls, params: "Params | Mapping[str, Any] | None" = None, **overrides: Any) -> "Params":
+        """``Params`` from a ``Params``, a mapping or None (the defaults), with ``overrides`` on top."""
+        if params is None:
+            return cls.from_dict(overrides)
+        if isinstance(params, Params):
+            return params.replace(**overrides) if overrides else params
+        return cls.from_dict(params, **overrides)
+
     def replace(self, **changes: Any) -> "Params":
         """A copy with some values changed (validated, unknown names rejected)."""
         return Params.from_dict({**self.to_dict(), **changes})
