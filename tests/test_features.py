@@ -120,3 +120,32 @@ def test_segment_names_are_parsed_into_clips(tmp_path):
     fs = read_kaggle_csv(tmp_path / "t.csv")
     assert list(fs.groups) == ["rock.00001", "rock.00001", "pop.00002"]
     assert list(fs.meta["segment"]) == [0, 1, 0]
+
+
+def test_feature_cache_is_keyed_by_the_feature_source(audio_dir, tmp_path, monkeypatch):
+    """An edit of the feature code must never serve features computed by the old code."""
+    import shutil
+    from pathlib import Path
+
+    import musiccluster
+    import musiccluster.features as F
+    from musiccluster.cache import package_fingerprint, source_fingerprint
+
+    copy = tmp_path / "pkg"
+    shutil.copytree(Path(musiccluster.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = (package_fingerprint(copy), source_fingerprint(*F._FEATURE_SOURCES, root=copy))
+    with open(copy / "segments.py", "a") as fh:
+        fh.write("\n# edited\n")
+    after = (package_fingerprint(copy), source_fingerprint(*F._FEATURE_SOURCES, root=copy))
+    assert before[0] != after[0] and before[1] != after[1]
+
+    clips = find_clips(audio_dir)[:1]
+    extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    calls = []
+    real = F.clip_features
+    monkeypatch.setattr(F, "clip_features", lambda *a, **k: calls.append(1) or real(*a, **k))
+    extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    assert calls == []  # unchanged code: a cache hit
+    monkeypatch.setattr(F, "_feature_code", lambda: after[1])  # as if features/segments had been edited
+    extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    assert calls == [1]

@@ -107,16 +107,22 @@ def sweep_stale_temporaries(folder: Path, older_than_s: float = 3600.0) -> int:
     return removed
 
 
-def package_fingerprint() -> str:
-    """Hash of the installed musiccluster source files.
+def package_fingerprint(root: str | os.PathLike[str] | None = None) -> str:
+    """Hash of the installed musiccluster source files (all ``*.py`` below ``root``).
 
     Cached results include it in their keys, so editing the library can never
     show numbers computed by an older version (the stale-cache trap of
     Jupyter Book's ``cache`` mode).
     """
-    root = Path(__file__).resolve().parent
+    root = Path(root) if root is not None else Path(__file__).resolve().parent
+    return source_fingerprint(*sorted(f.relative_to(root).as_posix() for f in root.rglob("*.py")), root=root)
+
+
+def source_fingerprint(*names: str, root: str | os.PathLike[str] | None = None) -> str:
+    """Hash of some source files of the package (names relative to ``root``, default: the package)."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for file in sorted(root.rglob("*.py")):
-        digest.update(file.relative_to(root).as_posix().encode())
-        digest.update(file.read_bytes())
+    for name in names:
+        digest.update(name.encode())
+        digest.update((root / name).read_bytes())
     return digest.hexdigest()[:16]

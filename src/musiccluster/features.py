@@ -49,6 +49,7 @@ def mfcc_stats(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # Feature sets: segments x features, with their clips, labels and skip report
 # ---------------------------------------------------------------------------
+import functools
 import hashlib
 import os
 import re
@@ -59,13 +60,17 @@ from typing import Iterable, Sequence
 import pandas as pd
 from threadpoolctl import ThreadpoolController
 
-from .cache import atomic_write_bytes, cache_dir as _cache_dir, stable_hash, sweep_stale_temporaries
+from .cache import (atomic_write_bytes, cache_dir as _cache_dir, source_fingerprint, stable_hash,
+                    sweep_stale_temporaries)
 from .corpus import Clip
 from .errors import DataError
 from .segments import SkipClip, load_audio, segment_bounds
 
-#: Bump when the numbers produced for a clip change (invalidates the cache).
+#: Bump when the numbers produced for a clip change (invalidates the cache). The cache key also
+#: holds a fingerprint of the source of this module and of ``segments``, so an edit there can never
+#: serve features computed by the old code.
 FEATURE_VERSION = "1"
+_FEATURE_SOURCES = ("features.py", "segments.py", "_constants.py")
 #: Clips whose peak stays below this level (dBFS) are skipped as silent.
 SILENCE_DBFS = -80.0
 
@@ -163,8 +168,13 @@ def _clip_key(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr
     return stable_hash({
         "path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
         "n_segments": n_segments, "n_mfcc": n_mfcc, "min_segment_s": min_segment_s,
-        "sr": sr, "version": FEATURE_VERSION,
+        "sr": sr, "version": FEATURE_VERSION, "code": _feature_code(),
     }, length=32)
+
+
+@functools.lru_cache(maxsize=1)
+def _feature_code() -> str:
+    return source_fingerprint(*_FEATURE_SOURCES)
 
 
 def clip_features(
