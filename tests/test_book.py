@@ -164,6 +164,28 @@ def test_a_failing_chapter_fails_the_build(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_rebuild_reexecutes_unchanged_chapters(tmp_path):
+    """Rebuilding into the same output folder must not keep a chapter's old outputs when only what
+    it computes from (library, corpus, data) changed and its text did not."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copy(BOOK / "references.bib", book / "references.bib")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    header = (BOOK / "intro.md").read_text().split("---", 2)[1]
+    source = tmp_path / "value.txt"
+    cell = f"print('value=' + open({str(source)!r}).read())"
+    (book / "intro.md").write_text(f"---{header}---\n\n# A chapter\n\n```{{code-cell}} ipython3\n{cell}\n```\n")
+    cmd = [str(BIN / "jupyter-book"), "build", str(book), "--path-output", str(tmp_path / "out")]
+    page = tmp_path / "out" / "_build" / "html" / "intro.html"
+    for value in ("first", "second"):
+        source.write_text(value)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert f"value={value}" in page.read_text()
+
+
+@pytest.mark.slow
 def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(tmp_path):
     """The README's build command on the default corpus (into a temporary output folder)."""
     from musiccluster.experiment import run_experiment

@@ -5,7 +5,9 @@
   :func:`table1_frame` and :func:`agreement` (chapter *Results*),
   :func:`null_silhouettes` and :func:`effective_dimensions` (the caveat in
   *Results*), :func:`skip_report_demo` (chapter *Data and augmentation*).
-* :func:`setup`: a tiny Sphinx extension named in ``_config.yml``; it has the
+* :func:`setup`: a tiny Sphinx extension named in ``_config.yml``. It marks
+  every page outdated on every build (Sphinx would otherwise re-execute only
+  pages whose text changed, leaving old numbers in the others), and has the
   Jupyter kernels that execute the chapters use CurveZMQ transport keys, which
   keeps ipykernel's "running over TCP without encryption" warning out of the
   build log.
@@ -210,9 +212,21 @@ def quiet_kernels() -> None:
         trait.default_value = "auto"
 
 
+def every_page_is_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    """Sphinx ``env-get-outdated`` handler: re-read (so re-execute) every page on every build.
+
+    Sphinx re-reads only pages whose *source* changed since the last build into the same
+    output folder, and myst-nb executes only pages that are re-read, even with
+    ``execute_notebooks: force``; a chapter whose text is unchanged would keep the numbers of
+    an older library or corpus. Re-reading everything makes every build a fresh one.
+    """
+    return sorted(env.found_docs)
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``)."""
     quiet_kernels()
+    app.connect("env-get-outdated", every_page_is_outdated)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
 
 
