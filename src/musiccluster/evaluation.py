@@ -763,11 +763,12 @@ def _fmt(s: Any) -> str:
     if len(per) and np.all(per == np.round(per)) and np.abs(per).max() < 100:
         if np.all(per == per[0]):
             return f"{per[0]:.0f}"
-        return f"{mean:.1f} [{lo:.1f}, {hi:.1f}]"
+        return f"{mean:.1f} [{lo:.1f},\u00a0{hi:.1f}]"
     big = max(abs(mean), abs(hi) if np.isfinite(hi) else 0) >= 100
     f = "{:.0f}" if big else "{:.3f}"
     if np.isfinite(lo) and np.isfinite(hi) and (hi - lo) > 1e-9 * max(1.0, abs(mean)):
-        return f"{f.format(mean)} [{f.format(lo)}, {f.format(hi)}]"
+        # a no-break space inside the interval: a narrow table cell wraps only before the "["
+        return f"{f.format(mean)} [{f.format(lo)},\u00a0{f.format(hi)}]"
     return f.format(mean)
 
 

@@ -334,6 +334,8 @@ def rerun_book(name: str, overrides: Mapping[str, Any] | list[str] | str, *, roo
                                     f"(executed notebook: {target})") from None
         _hide_injected_parameters(target)
     shutil.copy(root / "book" / "references.bib", out / "references.bib")
+    if (root / "book" / "_static").is_dir():
+        shutil.copytree(root / "book" / "_static", out / "_static", dirs_exist_ok=True)
     config = yaml.safe_load((root / "_config.yml").read_text())
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     config["title"] = f"{config.get('title', 'musiccluster')} (run '{name}')"
