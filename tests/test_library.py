@@ -380,3 +380,37 @@ def test_cli_help_and_argument_errors(capsys, tmp_path):
     assert main(["cluster", "--out", str(tmp_path / "o")]) == 2
     assert main(["cluster", "--assign", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "--model" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_few_hundred_tracks_with_bad_files(tmp_path, monkeypatch, capsys):
+    """The issue's acceptance case: 300 rendered tracks plus every awkward file, default settings
+    (VAE, k chosen by the criterion), all outputs, every bad file named, playlists that open."""
+    from musiccluster.synth import generate_corpus
+
+    monkeypatch.setenv("MUSICCLUSTER_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "Music"
+    root.mkdir()
+    good, bad, ignored = write_music(root)
+    rendered = generate_corpus(root / "Rendered", n_per_style=30, duration=12.0, progress=False)
+    assert len(rendered) == 300
+    out = tmp_path / "out"
+    before = snapshot(root)
+    assert main(["cluster", str(root), "--out", str(out), "--segments", "4", "--quiet"]) == 0
+    assert snapshot(root) == before
+
+    tracks = pd.read_csv(out / "assignments.csv", keep_default_na=False)
+    assert len(tracks) == len(good) + 300
+    skipped = pd.read_csv(out / "skipped.csv", keep_default_na=False)
+    assert {rel(p, root) for p in skipped.loc[skipped["kind"] == "failed", "path"]} == set(bad)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    k = summary["k"]["chosen"]
+    assert 2 <= k <= 12 and len(summary["k"]["curve"]) == 11
+    playlists = sorted((out / "playlists").glob("cluster-*.m3u"))
+    assert len(playlists) == k
+    assert sum(len(resolve_playlist(p)) for p in playlists) == len(tracks)
+    assert all(p.is_file() for pl in playlists for p in resolve_playlist(pl))
+    # the styles are audible in the clusters: far above chance (ARI 0) on the rendered tracks' labels
+    assert summary["label_agreement"]["nmi"] > 0.1
+    for name in ("map.png", "k-selection.png", "model/config.json"):
+        assert (out / name).is_file(), name
