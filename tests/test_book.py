@@ -206,6 +206,25 @@ def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(tmp_path)
     assert (html / "listening.html").read_text().count("<audio") >= 5
     intro = re.sub(r"<[^>]+>", "", (html / "intro.html").read_text())  # text only (code is highlighted)
     assert "synthetic stand-in" in intro and 'make rerun NAME=gtzan PARAMS="data_dir=' in intro
+    browser_check(html / "results.html", tmp_path / "results.png")
+
+
+def browser_check(page: Path, png: Path) -> None:
+    """Render the page in headless Chromium (where installed) and check that the figures drew:
+    a page of text alone has a few hundred colours, scatter plots add thousands."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium is None:
+        return
+    from PIL import Image
+
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={png.parent / 'chromium-profile'}", "--window-size=1300,2600",
+                    f"--screenshot={png}", page.as_uri()], capture_output=True, timeout=120)
+    assert png.is_file(), "headless Chromium wrote no screenshot"
+    with Image.open(png) as im:
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 2000, f"{page.name}: figures did not render ({len(colours or [])} colours)"
 
 
 # ------------------------------------------------------------------- reruns
