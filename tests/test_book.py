@@ -186,6 +186,32 @@ def test_a_rebuild_reexecutes_unchanged_chapters(tmp_path):
 
 
 @pytest.mark.slow
+def test_formulas_render_without_internet(tmp_path):
+    """MathJax is served from the book, not a CDN: an offline reader sees typeset formulas."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copy(BOOK / "references.bib", book / "references.bib")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (book / "intro.md").write_text("# Formulas\n\n$$\\mathcal{L} = \\lVert x - \\hat x \\rVert^2 + \\beta\\,"
+                                   "\\mathrm{KL}$$\n")
+    proc = subprocess.run([str(BIN / "jupyter-book"), "build", str(book), "--path-output", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    html = tmp_path / "out" / "_build" / "html"
+    page = (html / "intro.html").read_text()
+    assert "cdn.jsdelivr.net" not in page and 'src="_static/mathjax/tex-chtml.js' in page
+    assert (html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium:  # typeset by MathJax (this machine has no internet: it can only be the local copy)
+        dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                              "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}",
+                              "--virtual-time-budget=10000", "--dump-dom", (html / "intro.html").as_uri()],
+                             capture_output=True, text=True, timeout=120).stdout
+        assert "<mjx-container" in dom
+
+
+@pytest.mark.slow
 def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(tmp_path):
     """The README's build command on the default corpus (into a temporary output folder)."""
     from musiccluster.experiment import run_experiment

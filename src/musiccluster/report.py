@@ -10,7 +10,8 @@
   pages whose text changed, leaving old numbers in the others), and has the
   Jupyter kernels that execute the chapters use CurveZMQ transport keys, which
   keeps ipykernel's "running over TCP without encryption" warning out of the
-  build log.
+  build log; it also serves MathJax from the book (``sphinx-mathjax-offline``'s
+  files) so formulas render without internet.
 * :func:`rerun_book` (``make rerun`` / ``musiccluster report``): each chapter
   (a Jupytext MyST file) is converted in memory with jupytext, executed by
   papermill with the overridden parameters and written to
@@ -223,10 +224,51 @@ def every_page_is_outdated(app: Any, env: Any, added: set, changed: set, removed
     return sorted(env.found_docs)
 
 
+#: The parts of MathJax 3 a page with TeX needs: the combined TeX/CHTML component, its fonts and
+#: what it loads on demand (TeX extensions, accessibility, the context menu); ~3 MB of 24.
+MATHJAX_PARTS = ("tex-chtml.js", "output/chtml", "input/tex/extensions", "a11y", "ui")
+
+
+def offline_mathjax() -> Path | None:
+    """MathJax 3 as shipped by the ``sphinx-mathjax-offline`` package, if it is installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "static" / "mathjax"
+    return folder if (folder / "tex-chtml.js").is_file() else None
+
+
+def use_offline_mathjax(app: Any, config: Any) -> None:
+    """``config-inited``: serve MathJax from the book itself instead of a CDN (readers offline
+    would otherwise see raw TeX), unless ``_config.yml`` names another ``mathjax_path``."""
+    if offline_mathjax() is not None and str(config.mathjax_path).startswith("https://cdn.jsdelivr.net/npm/mathjax@3"):
+        config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def copy_offline_mathjax(app: Any, exc: Exception | None) -> None:
+    """``build-finished``: copy :data:`MATHJAX_PARTS` into ``_static/mathjax`` of an HTML build."""
+    source = offline_mathjax()
+    if exc is not None or source is None or getattr(app.builder, "format", "") != "html" \
+            or app.config.mathjax_path != "mathjax/tex-chtml.js":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in MATHJAX_PARTS:
+        src, dst = source / part, target / part
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``)."""
     quiet_kernels()
     app.connect("env-get-outdated", every_page_is_outdated)
+    app.connect("config-inited", use_offline_mathjax)
+    app.connect("build-finished", copy_offline_mathjax)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
 
 
