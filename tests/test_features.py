@@ -22,6 +22,46 @@ def test_mfcc_stats_match_a_direct_librosa_computation():
     assert feature_names(2) == ["mfcc1_mean", "mfcc2_mean", "mfcc1_var", "mfcc2_var"]
 
 
+def _test_signals():
+    rng = np.random.default_rng(7)
+    t = np.arange(3 * 22050) / 22050
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (261.63, 329.63, 392.0)) / 3
+    return {
+        "noise": (0.1 * rng.standard_normal(3 * 22050)).astype(np.float32),
+        "chord": chord.astype(np.float32),
+        "tone": tone(3.0, 220.0),
+        "one second": tone(1.0, 440.0, seed=3),  # min_segment_s = 1.0: the shortest segment used
+        "one second + 1": (0.05 * rng.standard_normal(22050 + 1)).astype(np.float32),
+        "chord float64": chord,  # float64 input (mfcc_stats computes in float32)
+        "quiet noise float64": 1e-4 * rng.standard_normal(2 * 22050),
+    }
+
+
+@pytest.mark.parametrize("one_thread", [True, False])
+def test_mfcc_stats_are_bit_identical_to_librosa_mfcc_of_the_signal(one_thread):
+    """The cached mel basis changes speed only: every bit equals ``librosa.feature.mfcc(y=...)``."""
+    import contextlib
+
+    import musiccluster.features as F
+
+    limit = F._threadpools().limit(limits=1) if one_thread else contextlib.nullcontext()
+    with limit:
+        for name, y in _test_signals().items():
+            y32 = np.asarray(y, dtype=np.float32)
+            direct = librosa.feature.mfcc(y=y32, sr=22050, n_mfcc=13, n_fft=2048, hop_length=512, n_mels=128)
+            ours = librosa.feature.mfcc(S=librosa.power_to_db(F._mel_power(y32, 22050)), n_mfcc=13)
+            assert ours.dtype == direct.dtype and np.array_equal(ours, direct), name
+            d64 = direct.astype(np.float64)
+            expected = np.concatenate([d64.mean(axis=1), d64.var(axis=1)])
+            assert np.array_equal(mfcc_stats(y, 22050, 13), expected), name
+            # the mel spectrogram itself, for float32 and float64 signals alike
+            for x in (y32, np.asarray(y, dtype=np.float64)):
+                mel = librosa.feature.melspectrogram(y=x, sr=22050, n_fft=2048, hop_length=512, n_mels=128)
+                assert np.array_equal(F._mel_power(x, 22050), mel), (name, x.dtype)
+    assert F._mel_basis.cache_info().currsize >= 1
+    assert not F._mel_basis(22050, 2048, 128, "float32").flags.writeable
+
+
 def test_extract_features_segments_and_metadata(audio_dir):
     clips = find_clips(audio_dir)
     fs = extract_features(clips, n_segments=4, n_mfcc=13, n_jobs=1, progress=False)
