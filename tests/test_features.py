@@ -189,3 +189,27 @@ def test_feature_cache_is_keyed_by_the_feature_source(audio_dir, tmp_path, monke
     monkeypatch.setattr(F, "_feature_code", lambda: after[1])  # as if features/segments had been edited
     extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     assert calls == [1]
+
+
+def test_a_failed_cache_write_is_a_warning_and_the_clip_is_still_used(audio_dir, tmp_path, monkeypatch):
+    """Disk full or a read-only cache folder: the features are good, only caching them failed."""
+    import errno
+
+    import musiccluster.features as F
+
+    clips = find_clips(audio_dir)[:2]
+    expected = extract_features(clips, 2, cache=False, n_jobs=1, progress=False)
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(F, "atomic_write_bytes", full_disk)
+    with pytest.warns(RuntimeWarning, match=r"feature cache not written for 2 clip\(s\).*No space left"):
+        fs = extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert len(fs.skipped) == 0 and fs.n_clips == 2
+    np.testing.assert_array_equal(fs.X, expected.X)
+    assert not list((tmp_path / "features").rglob("*.npz"))
+    monkeypatch.undo()  # the disk has room again: the next run writes the cache
+    again = extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    np.testing.assert_array_equal(again.X, expected.X)
+    assert len(list((tmp_path / "features").rglob("*.npz"))) == 2

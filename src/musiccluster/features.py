@@ -261,27 +261,38 @@ def _read_entry(entry: Path) -> tuple[np.ndarray, float, None] | None:
 def _cached_clip_features(
     path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
     cache_folder: Path | None,
-) -> tuple[np.ndarray | None, float, str | None]:
-    """Worker: (features, duration, None) or (None, 0, reason). Never raises."""
+) -> tuple[np.ndarray | None, float, str | None, str | None]:
+    """Worker: (features, duration, None, cache_problem) or (None, 0, reason, None). Never raises.
+
+    ``cache_problem`` is None, or why the finished features could not be written to the
+    cache (disk full, read-only folder): the clip is still used, only not cached.
+    """
     try:
         entry = None
         if cache_folder is not None:
-            entry = _cache_entry(path, n_segments, n_mfcc, min_segment_s, sr, cache_folder)
-            hit = _read_entry(entry) if entry.exists() else None
+            try:
+                entry = _cache_entry(path, n_segments, n_mfcc, min_segment_s, sr, cache_folder)
+            except OSError:
+                entry = None  # unreadable file: clip_features below names the reason
+            hit = _read_entry(entry) if entry is not None and entry.exists() else None
             if hit is not None:
-                return hit
+                return (*hit, None)
         X, duration, _ = clip_features(path, n_segments, n_mfcc, min_segment_s, sr)
-        if entry is not None:
+    except SkipClip as exc:
+        return None, 0.0, str(exc), None
+    except Exception as exc:  # anything else must not stop the corpus
+        return None, 0.0, f"failed: {type(exc).__name__}: {str(exc)[:160]}", None
+    problem = None
+    if entry is not None:
+        try:
             import io
 
             buf = io.BytesIO()
             np.savez(buf, X=X, duration=np.float64(duration))
             atomic_write_bytes(entry, buf.getvalue())
-        return X, duration, None
-    except SkipClip as exc:
-        return None, 0.0, str(exc)
-    except Exception as exc:  # anything else must not stop the corpus
-        return None, 0.0, f"failed: {type(exc).__name__}: {str(exc)[:160]}"
+        except Exception as exc:  # the features are good: a cache that cannot be written costs only speed
+            problem = f"{type(exc).__name__}: {str(exc)[:160]}"
+    return X, duration, None, problem
 
 
 def extract_features(
@@ -348,10 +359,20 @@ def extract_features(
                                 batch_size="auto")(jobs)
     bar = tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
                disable=not progress, leave=False)
+    unwritten: list[tuple[str, str]] = []
     with bar:
-        for i, result in zip(todo, results_iter):
-            results[i] = result
+        for i, (X, duration, reason, problem) in zip(todo, results_iter):
+            results[i] = (X, duration, reason)
+            if problem is not None:
+                unwritten.append((str(clips[i].path), problem))
             bar.update()
+    if unwritten:
+        import warnings
+
+        warnings.warn(
+            f"feature cache not written for {len(unwritten)} clip(s) under {folder} (first: "
+            f"{unwritten[0][0]}: {unwritten[0][1]}); their features are used but will be computed "
+            "again next run", RuntimeWarning, stacklevel=2)
     return _assemble(clips, results, n_segments, n_mfcc, sr, source)
 
 
