@@ -213,3 +213,60 @@ def test_a_failed_cache_write_is_a_warning_and_the_clip_is_still_used(audio_dir,
     again = extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
     np.testing.assert_array_equal(again.X, expected.X)
     assert len(list((tmp_path / "features").rglob("*.npz"))) == 2
+
+
+def test_same_size_rewrite_with_the_old_mtime_is_recomputed(audio_dir, tmp_path, monkeypatch):
+    """New audio of the same size, with ``os.utime`` restoring the mtime, is not served from the cache."""
+    import os
+
+    import musiccluster.features as F
+
+    clip = find_clips(audio_dir)[0]
+    before = os.stat(clip.path)
+    a = extract_features([clip], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    sf.write(clip.path, tone(4.0, 900.0, seed=99), 22050)  # same format and length: same size
+    os.utime(clip.path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(clip.path)
+    assert after.st_size == before.st_size and after.st_mtime_ns == before.st_mtime_ns
+    calls = []
+    real = F.clip_features
+    monkeypatch.setattr(F, "clip_features", lambda *k, **kw: calls.append(1) or real(*k, **kw))
+    b = extract_features([clip], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert calls == [1] and not np.allclose(a.X, b.X)
+    c = extract_features([clip], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert calls == [1]  # unchanged since: a cache hit
+    monkeypatch.undo()
+    np.testing.assert_array_equal(c.X, extract_features([clip], 2, cache=False, n_jobs=1, progress=False).X)
+
+
+def test_content_fingerprint_sees_either_end_of_a_file_of_the_same_size(tmp_path):
+    from musiccluster.features import _content_fingerprint
+
+    base = bytes(range(256)) * 1024  # 256 KiB
+    prints = {}
+    for name, data in {"base": base, "first byte": b"\xff" + base[1:],
+                       "last byte": base[:-1] + b"\x00"}.items():
+        (tmp_path / name).write_bytes(data)
+        prints[name] = _content_fingerprint(tmp_path / name, len(data))
+    assert len(set(prints.values())) == 3
+    (tmp_path / "small").write_bytes(b"abc")  # smaller than 64 KiB: the whole file
+    assert _content_fingerprint(tmp_path / "small", 3) != _content_fingerprint(tmp_path / "base", len(base))
+
+
+def test_feature_cache_is_keyed_by_the_library_versions(audio_dir, tmp_path, monkeypatch):
+    """An upgraded librosa/numpy/scipy/soundfile/soxr never serves features computed by the old one."""
+    import musiccluster.features as F
+
+    versions = F._dependency_versions()
+    assert {"librosa", "numpy", "scipy", "soundfile", "libsndfile", "soxr"} <= set(versions)
+    assert versions["librosa"] == librosa.__version__ and versions["numpy"] == np.__version__
+    clips = find_clips(audio_dir)[:1]
+    extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    calls = []
+    real = F.clip_features
+    monkeypatch.setattr(F, "clip_features", lambda *k, **kw: calls.append(1) or real(*k, **kw))
+    extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert calls == []
+    monkeypatch.setattr(F, "_dependency_versions", lambda: {**versions, "librosa": "99.0"})
+    extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    assert calls == [1]

@@ -90,7 +90,8 @@ from .segments import SkipClip, load_audio, segment_bounds
 
 #: Bump when the numbers produced for a clip change (invalidates the cache). The cache key also
 #: holds a fingerprint of the source of this module and of ``segments``, so an edit there can never
-#: serve features computed by the old code.
+#: serve features computed by the old code, and the versions of librosa, numpy, scipy, soundfile
+#: (and libsndfile) and soxr, so an upgraded dependency cannot either (see ``_clip_key``).
 FEATURE_VERSION = "1"
 _FEATURE_SOURCES = ("features.py", "segments.py", "_constants.py")
 #: Clips whose peak stays below this level (dBFS) are skipped as silent.
@@ -185,18 +186,61 @@ class FeatureSet:
 
 
 # ------------------------------------------------------------ per-clip work
+#: Bytes hashed at each end of a file for its content fingerprint.
+_FINGERPRINT_BYTES = 64 * 1024
+
+
 def _clip_key(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int) -> str:
+    """Cache key of one clip's features.
+
+    Made of the file's resolved path, size, modification and status-change times
+    (``st_mtime_ns``, ``st_ctime_ns``: ``os.utime`` can set the first back, never the
+    second), inode number, a BLAKE2b hash of its first and last 64 KiB and its size,
+    the extraction parameters, :data:`FEATURE_VERSION`, a fingerprint of the feature
+    source and the versions of the libraries that compute the numbers. Reading
+    128 KiB keeps a cached rerun cheap.
+    """
     st = path.stat()
     return stable_hash({
         "path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+        "ctime_ns": st.st_ctime_ns, "ino": st.st_ino, "content": _content_fingerprint(path, st.st_size),
         "n_segments": n_segments, "n_mfcc": n_mfcc, "min_segment_s": min_segment_s,
-        "sr": sr, "version": FEATURE_VERSION, "code": _feature_code(),
+        "sr": sr, "version": FEATURE_VERSION, "code": _feature_code(), "libs": _dependency_versions(),
     }, length=32)
+
+
+def _content_fingerprint(path: Path, size: int) -> str:
+    """BLAKE2b of the first and last 64 KiB of a file and of its size (the whole file when smaller)."""
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, "rb") as fh:
+        digest.update(fh.read(_FINGERPRINT_BYTES))
+        if size > _FINGERPRINT_BYTES:
+            fh.seek(max(size - _FINGERPRINT_BYTES, _FINGERPRINT_BYTES))
+            digest.update(fh.read(_FINGERPRINT_BYTES))
+    return digest.hexdigest()
 
 
 @functools.lru_cache(maxsize=1)
 def _feature_code() -> str:
     return source_fingerprint(*_FEATURE_SOURCES)
+
+
+@functools.lru_cache(maxsize=1)
+def _dependency_versions() -> dict[str, str]:
+    """Versions of what decodes, resamples and transforms the audio: an upgrade never serves old features."""
+    import scipy
+    import soundfile
+
+    versions = {"librosa": librosa.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
+                "soundfile": soundfile.__version__,
+                "libsndfile": str(getattr(soundfile, "__libsndfile_version__", "?"))}
+    try:
+        import soxr
+    except ImportError:
+        versions["soxr"] = "absent"
+    else:
+        versions["soxr"] = str(getattr(soxr, "__version__", "?"))
+    return versions
 
 
 def clip_features(
@@ -305,8 +349,12 @@ def extract_features(
 
     Clips are processed one at a time per worker (audio is never all in
     memory); each finished clip is cached on disk under a key made of the
-    file's path, size, modification time and the parameters, so an unchanged
-    rerun only reads small ``.npz`` files. Bad clips are skipped and listed in
+    file's path, size, modification and status-change times, inode, a hash of
+    its first and last 64 KiB, the parameters, the feature source and the
+    versions of librosa, numpy, scipy, soundfile/libsndfile and soxr (see
+    :func:`_clip_key`), so an unchanged rerun only reads small ``.npz`` files
+    and a changed file or library is recomputed. A cache entry that cannot be
+    written is a warning, not a skip. Bad clips are skipped and listed in
     :attr:`FeatureSet.skipped` with their reason; the rest goes on.
 
     Parameters
