@@ -270,3 +270,51 @@ def test_feature_cache_is_keyed_by_the_library_versions(audio_dir, tmp_path, mon
     monkeypatch.setattr(F, "_dependency_versions", lambda: {**versions, "librosa": "99.0"})
     extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
     assert calls == [1]
+
+
+@pytest.mark.parametrize("stage", ["fsync", "replace", "interrupt"])
+def test_atomic_write_that_fails_midway_keeps_the_old_entry_and_no_temporary(tmp_path, monkeypatch, stage):
+    import errno
+    import os
+
+    import musiccluster.cache as C
+
+    entry = tmp_path / "ab" / "entry.npz"
+    C.atomic_write_bytes(entry, b"old entry")
+    assert entry.read_bytes() == b"old entry"
+
+    def fail(*args, **kwargs):
+        if stage == "interrupt":
+            raise KeyboardInterrupt
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(C.os, "fsync" if stage == "fsync" else "replace", fail)
+    with pytest.raises(KeyboardInterrupt if stage == "interrupt" else OSError):
+        C.atomic_write_bytes(entry, b"new entry, much longer than the old one" * 1000)
+    monkeypatch.undo()
+    assert entry.read_bytes() == b"old entry"
+    assert sorted(p.name for p in entry.parent.iterdir()) == ["entry.npz"]
+    C.atomic_write_bytes(entry, b"new")  # and a later write still works
+    assert entry.read_bytes() == b"new" and sorted(os.listdir(entry.parent)) == ["entry.npz"]
+
+
+def test_sweep_stale_temporaries_removes_only_old_temporaries(tmp_path):
+    import os
+    import time
+
+    from musiccluster.cache import sweep_stale_temporaries
+
+    (tmp_path / "ab").mkdir()
+    old = tmp_path / "ab" / ".x.npz.abc123.tmp"  # left by a writer killed 2 hours ago
+    new = tmp_path / "ab" / ".y.npz.def456.tmp"  # a live writer's
+    entry = tmp_path / "ab" / "x.npz"
+    not_ours = tmp_path / "notes.tmp"  # not a hidden temporary
+    for p in (old, new, entry, not_ours):
+        p.write_bytes(b"data")
+    two_hours_ago = time.time() - 7200
+    for p in (old, entry, not_ours):
+        os.utime(p, (two_hours_ago, two_hours_ago))
+    assert sweep_stale_temporaries(tmp_path) == 1
+    assert not old.exists() and new.exists() and entry.exists() and not_ours.exists()
+    assert sweep_stale_temporaries(tmp_path, older_than_s=-60) == 1 and not new.exists()
+    assert sweep_stale_temporaries(tmp_path / "missing") == 0
