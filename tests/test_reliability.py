@@ -173,3 +173,160 @@ def test_papermill_rerun_with_invalid_value_fails_naming_the_parameter(override,
                                    cwd=str(book), progress_bar=False)
     assert info.value.ename == "ParameterError"
     assert f"parameter '{name}'" in info.value.evalue
+
+
+# ------------------------------------------------------------------ more hostile cases
+def test_an_unreadable_file_is_skipped_with_its_reason(tmp_path, monkeypatch):
+    """A file the user may not read (chmod 000; simulated where the tests run as root, who reads
+    anything) is reported as unreadable and the rest goes on."""
+    import librosa
+
+    from musiccluster import segments
+
+    root = tmp_path / "music"
+    root.mkdir()
+    sf.write(root / "ok.wav", tone(4, 220), SR)
+    sf.write(root / "locked.wav", tone(4, 330), SR)
+    os.chmod(root / "locked.wav", 0)
+    if os.geteuid() == 0:
+        def denied(real):
+            def call(path, *a, **k):
+                if str(path).endswith("locked.wav"):
+                    raise PermissionError(13, "Permission denied", str(path))
+                return real(path, *a, **k)
+            return call
+        monkeypatch.setattr(segments.sf, "read", denied(segments.sf.read))
+        monkeypatch.setattr(librosa, "load", denied(librosa.load))
+    fs = extract_features(find_clips(root), n_segments=4, n_jobs=1, progress=False, cache=False)
+    assert fs.n_clips == 1 and set(fs.meta["path"].map(lambda p: Path(p).name)) == {"ok.wav"}
+    (reason,) = fs.skipped.loc[fs.skipped["path"].map(lambda p: Path(p).name) == "locked.wav", "reason"]
+    assert "unreadable" in reason and "ermission" in reason
+
+
+def test_papermill_rerun_with_an_unknown_name_fails_naming_it(tmp_path):
+    import jupytext
+    import papermill
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(jupytext.read(book / "intro.md"), str(tmp_path / "out.ipynb"),
+                                   parameters={"epochz": 3}, kernel_name="python3", cwd=str(book),
+                                   progress_bar=False)
+    assert info.value.ename == "ParameterError"
+    assert "parameter 'epochz'" in info.value.evalue and "unknown" in info.value.evalue
+
+
+def test_papermill_rerun_with_k_above_the_corpus_size_fails_before_any_work(tmp_path):
+    """k larger than the segments the corpus can make fails at the chapter's first cell."""
+    import jupytext
+    import papermill
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(jupytext.read(book / "intro.md"), str(tmp_path / "out.ipynb"),
+                                   parameters={"k": 61, "corpus_clips_per_style": 2, "n_segments": 3},
+                                   kernel_name="python3", cwd=str(book), progress_bar=False)
+    assert info.value.ename == "ParameterError" and "parameter 'k'" in info.value.evalue
+    assert not (Path(os.environ["MUSICCLUSTER_CACHE"]) / "corpus" / "synth-v2-n2-d30-s0").exists()
+
+
+def test_cli_k_above_the_number_of_rows_fails_naming_k(tmp_path, capsys):
+    from musiccluster.cli import main
+    from musiccluster.features import write_kaggle_csv
+    from test_experiment_cli import toy_features
+
+    csv = write_kaggle_csv(toy_features(n_clips=4, n_seg=2), tmp_path / "toy.csv")
+    assert main(["experiment", "--features", str(csv), "--k", "9", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "parameter 'k'" in err and "8" in err and "Traceback" not in err
+    assert main(["experiment", "--data", str(tmp_path / "nope"), "--quiet"]) == 2
+    assert "data_dir" in capsys.readouterr().err
+
+
+def test_kmeans_runs_on_one_thread_so_its_bits_do_not_depend_on_the_core_count(monkeypatch):
+    from threadpoolctl import threadpool_info
+    from sklearn.cluster import KMeans
+
+    from musiccluster.cluster import kmeans
+
+    seen = []
+    real_fit = KMeans.fit
+
+    def spy(self, *a, **k):
+        seen.append({(i["user_api"], i["num_threads"]) for i in threadpool_info()})
+        return real_fit(self, *a, **k)
+
+    monkeypatch.setattr(KMeans, "fit", spy)
+    Z = np.random.default_rng(0).normal(size=(600, 4))
+    km = kmeans(Z, 5, seed=0)
+    assert seen and "openmp" in {api for api, _ in seen[0]}, seen
+    assert all(n == 1 for _, n in seen[0]), seen
+    assert len(np.unique(km.labels_)) == 5
+
+
+def test_a_vae_encodes_on_one_torch_thread_and_restores_the_setting(monkeypatch):
+    import torch
+
+    from musiccluster.model import VAEEmbedder
+
+    X = np.random.default_rng(0).normal(size=(64, 6)).astype(np.float32)
+    vae = VAEEmbedder(latent_dim=2, hidden_dim=8, epochs=1).fit(X)
+    torch.set_num_threads(2)
+    seen = []
+    real = vae.model_.encode
+    monkeypatch.setattr(vae.model_, "encode", lambda x: seen.append(torch.get_num_threads()) or real(x))
+    vae.transform(X)
+    assert seen == [1] and torch.get_num_threads() == 2
+
+
+# ------------------------------------------------------------------ exclusion lists (fault-filtered runs)
+def test_exclude_list_drops_clips_from_a_table_and_reports_them(tmp_path):
+    from musiccluster.experiment import load_data
+    from musiccluster.features import write_kaggle_csv
+    from musiccluster.params import Params
+    from test_experiment_cli import toy_features
+
+    csv = write_kaggle_csv(toy_features(n_clips=12, n_seg=3), tmp_path / "toy.csv")
+    listing = tmp_path / "faults.txt"
+    listing.write_text("# known faults\ng1.00001.wav   # a repetition\n\ng2.00002\n")
+    full = load_data(Params(data_dir=str(csv)), progress=False)
+    cut = load_data(Params(data_dir=str(csv), exclude=str(listing)), progress=False)
+    assert (full.n_clips, cut.n_clips, cut.n_samples) == (12, 10, 30)
+    assert not {"g1.00001", "g2.00002"} & set(cut.meta["clip_id"])
+    assert sorted(cut.skipped["path"]) == ["g1.00001", "g2.00002"]
+    assert all("excluded" in r for r in cut.skipped["reason"])
+    assert cut.identity() != full.identity()  # so an experiment's cache key changes with the list
+
+
+def test_exclude_list_drops_audio_clips_before_reading_them(audio_dir, tmp_path, monkeypatch):
+    from musiccluster import features as F
+    from musiccluster.experiment import load_data
+    from musiccluster.params import Params
+
+    listing = tmp_path / "faults.txt"
+    listing.write_text("genres/blues/blues.00001.au\nmetal.00002\n")
+    read = []
+    real = F.clip_features
+    monkeypatch.setattr(F, "clip_features", lambda path, *a, **k: read.append(Path(path).name) or real(path, *a, **k))
+    fs = load_data(Params(data_dir=str(audio_dir), n_segments=2, exclude=str(listing)), n_jobs=1, progress=False)
+    assert fs.n_clips == 4 and "2 excluded" in fs.source
+    assert not {"blues.00001.au", "metal.00002.wav"} & set(read)
+    assert sorted(Path(p).name for p in fs.skipped["path"]) == ["blues.00001.au", "metal.00002.wav"]
+
+
+def test_an_empty_exclude_list_is_an_error(tmp_path):
+    from musiccluster.errors import DataError
+    from musiccluster.corpus import read_exclude_list
+
+    (tmp_path / "empty.txt").write_text("# nothing\n\n")
+    with pytest.raises(DataError, match="names no clip"):
+        read_exclude_list(tmp_path / "empty.txt")
+
+
+def test_an_edited_corpus_generator_renders_the_corpus_anew(monkeypatch):
+    from musiccluster import synth
+
+    before = synth._manifest(1, 3.0, 0)
+    monkeypatch.setattr(synth, "source_fingerprint", lambda *names: "edited")
+    after = synth._manifest(1, 3.0, 0)
+    assert before["generator_source"] != after["generator_source"] == "edited"

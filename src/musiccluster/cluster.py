@@ -8,6 +8,8 @@ Two embeddings of the standardised features, each followed by K-Means:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
@@ -34,7 +36,9 @@ def pca_embedder(n_components: int = 4, seed: int = 0) -> PCA:
 
 
 def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans | MiniBatchKMeans:
-    """Fit K-Means with ``k`` clusters (10 restarts, k-means++), seeded.
+    """Fit K-Means with ``k`` clusters (10 restarts, k-means++), seeded, on one thread.
+
+    Above :data:`MINIBATCH_THRESHOLD` rows it uses MiniBatchKMeans (bounded memory).
 
     Raises
     ------
@@ -50,4 +54,15 @@ def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans
         model = MiniBatchKMeans(n_clusters=k, n_init=n_init, random_state=seed, batch_size=4096)
     else:
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
-    return model.fit(Z)
+    # One OpenMP/BLAS thread: scikit-learn's Lloyd step adds per-thread partial sums in the order
+    # the threads finish, so the centres' last bits (and, rarely, a label) would depend on the core count.
+    with _threadpools().limit(limits=1):
+        return model.fit(Z)
+
+
+@lru_cache(maxsize=1)
+def _threadpools():
+    """One :class:`threadpoolctl.ThreadpoolController` per process (creating one inspects every library)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()

@@ -132,3 +132,55 @@ def default_corpus_clips(
         n_jobs=n_jobs, progress=progress,
     )
     return folder, find_clips(folder)
+
+
+# ------------------------------------------------------------------ exclusion lists
+def _clip_name(name: str) -> str:
+    """``genres/jazz/jazz.00054.wav`` -> ``jazz.00054`` (the GTZAN-style clip name).
+
+    Kaggle segment rows (``jazz.00054.3.wav``) and plain clip names map to the
+    same name, so one list serves audio folders and feature tables alike.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    suffix = Path(base).suffix.lower()
+    if suffix in AUDIO_EXTENSIONS or suffix == ".csv":
+        base = base[: -len(suffix)]
+    return base
+
+
+def read_exclude_list(path: str | os.PathLike[str]) -> list[str]:
+    """Clip names listed in a text file, one per line (``#`` starts a comment).
+
+    Lines may name a clip (``jazz.00054``), its file (``jazz.00054.wav``) or a
+    path ending in it; blank lines are ignored. Used for ``Params.exclude``, e.g.
+    with a list of GTZAN's faults (Sturm 2013) to run the fault-filtered protocol.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read, or names nothing.
+    """
+    try:
+        text = Path(path).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read the exclude list {path}: {exc}") from None
+    names = []
+    for line in text.splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            names.append(_clip_name(entry))
+    if not names:
+        raise DataError(f"the exclude list {path} names no clip")
+    return names
+
+
+def is_excluded(clip_id: str, names: set[str]) -> bool:
+    """Whether a clip (its ``clip_id`` or a Kaggle ``filename``) is named in ``names``."""
+    if clip_id in names:
+        return True
+    name = _clip_name(clip_id)
+    if name in names:
+        return True
+    # a Kaggle segment file name: jazz.00054.3 -> jazz.00054
+    head, _, tail = name.rpartition(".")
+    return tail.isdigit() and len(tail) <= 3 and head.count(".") >= 1 and head in names

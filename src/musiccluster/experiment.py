@@ -23,7 +23,7 @@ import pandas as pd
 from .cache import atomic_pickle, atomic_write_bytes, cache_dir as _cache_dir, load_pickle, \
     package_fingerprint, stable_hash
 from .cluster import kmeans, pca_embedder, standardize
-from .corpus import default_corpus_clips, find_clips
+from .corpus import default_corpus_clips, find_clips, is_excluded, read_exclude_list
 from .errors import DataError, ParameterError
 from .features import FeatureSet, extract_features, read_kaggle_csv
 from .metrics import internal_scores
@@ -128,6 +128,9 @@ class ExperimentResult:
             "corpus": self.data.source,
             "data_identity": self.data_identity,
             "pca_explained_variance": [float(v) for v in self.pca_explained_variance],
+            # a digest of every segment's cluster label: equal JSON means equal clusterings
+            "labels_sha256_vae": _labels_digest(self.vae.labels),
+            "labels_sha256_pca": _labels_digest(self.pca.labels),
             "final_epoch": {k: float(v) for k, v in self.history.iloc[-1].items()} if len(self.history) else {},
             "paper": {"silhouette_vae": 0.4811, "silhouette_pca": 0.3015,
                       "calinski_harabasz_vae": 8788.7, "calinski_harabasz_pca": 2200.9},
@@ -153,6 +156,12 @@ class ExperimentResult:
         return df
 
 
+def _labels_digest(labels: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(labels, dtype=np.int64).tobytes()).hexdigest()[:16]
+
+
 def describe_source(params: Params, n_clips: int | None = None) -> str:
     """A one-line name of the corpus a parameter set points at."""
     if params.data_dir is None:
@@ -163,7 +172,14 @@ def describe_source(params: Params, n_clips: int | None = None) -> str:
 
 def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None,
               n_jobs: int = -1, progress: bool = True) -> FeatureSet:
-    """Features for ``params.data_dir``: the default corpus, an audio folder or a feature CSV."""
+    """Features for ``params.data_dir``: the default corpus, an audio folder or a feature CSV.
+
+    Clips named in ``params.exclude`` are left out (before any audio is read) and
+    listed in the skip report. ``k`` larger than the number of segments there can
+    be fails here, before extraction, with a :class:`ParameterError` naming ``k``.
+    """
+    excluded = set(read_exclude_list(params.exclude)) if params.exclude is not None else set()
+    dropped: list[str] = []
     if params.data_dir is None:
         folder, clips = default_corpus_clips(
             params.corpus_clips_per_style, params.corpus_duration, seed=0,
@@ -175,24 +191,62 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
             if path.suffix.lower() != ".csv":
                 raise ParameterError("data_dir", f"a file must be a Kaggle-style .csv feature table: {path}")
             fs = read_kaggle_csv(path, n_mfcc=params.n_mfcc)
+            if excluded:
+                fs = _drop_clips(fs, excluded, params.exclude)
+            _check_k(params.k, fs.n_samples, "rows in the table")
             fs.source = f"feature table {path} ({fs.n_clips} clips, {fs.n_samples} rows)"
             return fs
         clips = find_clips(path)
         if not clips:
             raise DataError(f"no audio files found under {path}")
         source = str(path)
+    if excluded:
+        dropped = [str(c.path) for c in clips if is_excluded(c.clip_id, excluded)]
+        clips = [c for c in clips if not is_excluded(c.clip_id, excluded)]
+        if not clips:
+            raise DataError(f"every clip is named in the exclude list {params.exclude}")
+    _check_k(params.k, len(clips) * params.n_segments, "segments to be made")
     fs = extract_features(clips, params.n_segments, params.n_mfcc, params.min_segment_s,
                           cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
+    if dropped:
+        reason = f"excluded: named in {params.exclude}"
+        extra = pd.DataFrame({"path": dropped, "reason": reason})
+        fs.skipped = pd.concat([fs.skipped, extra], ignore_index=True) if len(fs.skipped) else extra
     fs.source = f"{source}: {fs.n_clips} clips, {fs.n_samples} segments"
+    if dropped:
+        fs.source += f" ({len(dropped)} excluded by {Path(params.exclude).name})"
     return fs
 
 
+def _check_k(k: int, n: int, what: str) -> None:
+    if k > n:
+        raise ParameterError("k", f"is {k} but there are at most {n} {what}")
+
+
+def _drop_clips(fs: FeatureSet, names: set[str], list_path: str | os.PathLike[str]) -> FeatureSet:
+    """``fs`` without the rows of the clips in ``names``; they go to the skip report."""
+    keep = ~fs.meta["clip_id"].astype(str).map(lambda c: is_excluded(c, names)).to_numpy(dtype=bool)
+    if not keep.any():
+        raise DataError(f"every clip is named in the exclude list {list_path}")
+    gone = fs.meta.loc[~keep].drop_duplicates("clip_id")
+    extra = pd.DataFrame({"path": gone["clip_id"].astype(str).to_numpy(),
+                          "reason": f"excluded: named in {list_path}"})
+    skipped = pd.concat([fs.skipped, extra], ignore_index=True) if len(fs.skipped) else extra
+    return FeatureSet(X=fs.X[keep], feature_names=list(fs.feature_names),
+                      meta=fs.meta.loc[keep].reset_index(drop=True), skipped=skipped, source=fs.source)
+
+
 def _environment() -> dict[str, str]:
+    """Versions of what computes the numbers (recorded in the JSON and part of the cache key)."""
+    import librosa
+    import scipy
     import sklearn
+    import soundfile
     import torch
 
     return {"python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "scikit-learn": sklearn.__version__}
+            "numpy": np.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
+            "librosa": librosa.__version__, "soundfile": soundfile.__version__}
 
 
 def compute_experiment(params: Params, data: FeatureSet, progress: bool = True) -> ExperimentResult:
@@ -249,10 +303,10 @@ def run_experiment(params: Params | dict | None = None, *, data: FeatureSet | No
     if data is None:
         data = load_data(params, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
     t_data = time.perf_counter() - t0
-    import torch
-
+    # The key: every parameter, the data's content, the library's source and the versions of the
+    # libraries that compute the numbers (an upgrade never serves old results).
     key = stable_hash({"params": params.to_dict(), "data": data.identity(),
-                       "code": package_fingerprint(), "torch": torch.__version__}, length=24)
+                       "code": package_fingerprint(), "versions": _environment()}, length=24)
     entry = _cache_dir(cache_dir) / "experiments" / f"{key}.pkl"
     if cache:
         hit = load_pickle(entry)

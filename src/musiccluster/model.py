@@ -33,6 +33,7 @@ training runs single-threaded so that floating-point sums happen in one order.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
@@ -109,6 +110,17 @@ def vae_loss(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: tor
     return recon_t + beta * kl_t, recon_t, kl_t
 
 
+@contextmanager
+def one_torch_thread():
+    """Run torch on one intra-op thread (restored after): the same bits whatever the core count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def check_training_data(X: np.ndarray) -> np.ndarray:
     """``X`` as float32, or ValueError if it is not 2-d with >= 2 finite rows."""
     X = np.asarray(X, dtype=np.float32)
@@ -148,9 +160,7 @@ def train_minibatches(
     """
     from tqdm.auto import tqdm
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = build()
@@ -185,8 +195,6 @@ def train_minibatches(
             if callback is not None:
                 callback(epoch, row)
         model.eval()
-    finally:
-        torch.set_num_threads(threads)
     return model, rows
 
 
@@ -256,7 +264,7 @@ class VAEEmbedder(BaseEstimator, TransformerMixin):
     def _encode(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "model_"):
             raise RuntimeError("VAEEmbedder is not fitted yet; call fit first")
-        with torch.no_grad():
+        with torch.no_grad(), one_torch_thread():
             mu, logvar = self.model_.encode(torch.from_numpy(np.asarray(X, dtype=np.float32)))
         return mu.numpy().astype(np.float64), logvar.numpy().astype(np.float64)
 
@@ -270,8 +278,8 @@ class VAEEmbedder(BaseEstimator, TransformerMixin):
 
     def reconstruct(self, X: np.ndarray) -> np.ndarray:
         """Decoder output at the posterior means."""
-        with torch.no_grad():
-            mu = torch.from_numpy(self.transform(X).astype(np.float32))
+        mu = torch.from_numpy(self.transform(X).astype(np.float32))
+        with torch.no_grad(), one_torch_thread():
             return self.model_.decode(mu).numpy().astype(np.float64)
 
     def kl_per_dimension(self, X: np.ndarray) -> np.ndarray:

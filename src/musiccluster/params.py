@@ -51,6 +51,11 @@ class Params:
         Segments shorter than this are not made; shorter clips are skipped.
     corpus_clips_per_style, corpus_duration : int, float
         Size of the embedded default corpus (used only when ``data_dir`` is None).
+    exclude : str or None
+        A text file naming clips to leave out, one per line (``jazz.00054`` or
+        ``jazz.00054.wav``; ``#`` starts a comment), e.g. a list of GTZAN's known
+        faults (Sturm 2013): exact repetitions, mislabelings, distortions. The
+        excluded clips are listed in the skip report. ``None`` keeps every clip.
     """
 
     data_dir: str | None = None
@@ -68,6 +73,7 @@ class Params:
     min_segment_s: float = 1.0
     corpus_clips_per_style: int = 20
     corpus_duration: float = 30.0
+    exclude: str | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -104,11 +110,21 @@ class Params:
             raise ParameterError(
                 "corpus_duration", f"{self.corpus_duration:g} s clips cannot make {self.n_segments} segments "
                 f"of at least min_segment_s={self.min_segment_s:g} s")
+        if self.data_dir is None and self.k > 10 * self.corpus_clips_per_style * self.n_segments:
+            raise ParameterError(
+                "k", f"is {self.k} but the default corpus makes only "
+                f"{10 * self.corpus_clips_per_style * self.n_segments} segments "
+                f"(10 styles x {self.corpus_clips_per_style} clips x {self.n_segments} segments)")
         if self.data_dir is not None:
             if not isinstance(self.data_dir, (str, os.PathLike)):
                 raise ParameterError("data_dir", f"must be a path or None, got {self.data_dir!r}")
             if not Path(self.data_dir).expanduser().exists():
                 raise ParameterError("data_dir", f"no such file or folder: {self.data_dir}")
+        if self.exclude is not None:
+            if not isinstance(self.exclude, (str, os.PathLike)):
+                raise ParameterError("exclude", f"must be a path to a text file or None, got {self.exclude!r}")
+            if not Path(self.exclude).expanduser().is_file():
+                raise ParameterError("exclude", f"no such file: {self.exclude}")
 
     # ------------------------------------------------------------- conversion
     @classmethod

@@ -51,14 +51,15 @@ import soundfile as sf
 from scipy import signal
 
 from ._constants import GTZAN_GENRES, SR
-from .cache import cache_dir as _cache_dir
+from .cache import cache_dir as _cache_dir, source_fingerprint
 
 __all__ = [
     "GENERATOR_VERSION", "STYLE_TEMPLATES", "StyleTemplate", "default_corpus_dir",
     "ensure_default_corpus", "generate_corpus", "render_clip", "style_table",
 ]
 
-#: Bump whenever the audio produced for the same arguments changes.
+#: Bump whenever the audio produced for the same arguments changes (the corpus manifest also holds a
+#: fingerprint of this module's source, so an edit without a bump still renders the corpus anew).
 GENERATOR_VERSION = "2"
 #: Highest MIDI pitch given to a melodic instrument (symusic 0.5.9 hangs on some at 93 and up).
 MAX_PITCH = 84
@@ -579,6 +580,8 @@ def _manifest(n_per_style: int, duration: float, seed: int) -> dict:
     return {
         "generator": "musiccluster.synth",
         "generator_version": GENERATOR_VERSION,
+        # an edited generator renders the corpus anew (the book never shows numbers of an older corpus)
+        "generator_source": source_fingerprint("synth.py", "_constants.py"),
         "n_per_style": int(n_per_style),
         "duration": float(duration),
         "seed": int(seed),

@@ -27,6 +27,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help=f"random seed ({d.seed})")
     p.add_argument("--corpus-size", type=int, default=d.corpus_clips_per_style,
                    help=f"default corpus: clips per style ({d.corpus_clips_per_style})")
+    p.add_argument("--exclude", metavar="FILE", default=None,
+                   help="text file of clip names to leave out, one per line (e.g. GTZAN's known faults)")
 
 
 def params_from_args(args: argparse.Namespace):
@@ -36,7 +38,7 @@ def params_from_args(args: argparse.Namespace):
         data_dir=args.features or args.data, n_segments=args.segments, n_mfcc=args.n_mfcc,
         latent_dim=args.latent_dim, hidden_dim=args.hidden_dim, epochs=args.epochs, lr=args.lr,
         batch_size=args.batch_size, beta=args.beta, loss_reduction=args.loss_reduction, k=args.k,
-        seed=args.seed, corpus_clips_per_style=args.corpus_size,
+        seed=args.seed, corpus_clips_per_style=args.corpus_size, exclude=args.exclude,
     )
 
 
