@@ -284,20 +284,39 @@ def test_rerun_after_an_interruption_recomputes_only_unfinished_tracks(music, tm
 
 def test_dask_local_cluster_gives_the_same_features(music, tmp_path):
     distributed = pytest.importorskip("distributed")
+    import re
+
     root, good, bad, _ = music
     clips = find_clips(root)
     params = Params(n_segments=4)
     local = extract_library_features(clips, params, cache=False, n_jobs=1, progress=False)
+
+    def clip_calls(stream) -> int:
+        """Clips the scheduler ran: joblib names each batch 'batch_of_<function>_<n>_calls-<uuid>'."""
+        keys = [str(t["key"]) for t in stream.data]
+        assert keys, "no task reached the Dask scheduler: the features were computed elsewhere"
+        calls = [re.search(r"batch_of__cached_clip_features_(\d+)_calls", k) for k in keys]
+        assert all(calls), f"unexpected tasks on the scheduler: {keys[:5]}"
+        assert {t["worker"] for t in stream.data} <= set(workers), "tasks ran outside the cluster's workers"
+        return sum(int(m.group(1)) for m in calls)
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, protocol="tcp",
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster, set_as_default=False) as observer:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
-        remote = extract_library_features(clips, params, cache=True, cache_dir=tmp_path / "dcache",
-                                          scheduler=address, progress=False)
+        workers = list(observer.scheduler_info()["workers"])
+        assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+        with distributed.get_task_stream(client=observer) as stream:
+            remote = extract_library_features(clips, params, cache=True, cache_dir=tmp_path / "dcache",
+                                              scheduler=address, progress=False)
+        assert clip_calls(stream) == len(clips)  # every clip (fresh cache) was a task on the cluster
         # and the whole command on the cluster
         out = tmp_path / "out"
-        assert main(["cluster", str(root), "--k", "2", "--out", str(out), "--scheduler", address,
-                     "--cache-dir", str(tmp_path / "dcache2"), *FAST]) == 0
+        with distributed.get_task_stream(client=observer) as stream:
+            assert main(["cluster", str(root), "--k", "2", "--out", str(out), "--scheduler", address,
+                         "--cache-dir", str(tmp_path / "dcache2"), *FAST]) == 0
+        assert clip_calls(stream) >= len(good)
     np.testing.assert_array_equal(local.X, remote.X)
     pd.testing.assert_frame_equal(local.meta, remote.meta)
     assert sorted(local.skipped["path"]) == sorted(remote.skipped["path"])
