@@ -158,6 +158,12 @@ def test_two_processes_write_byte_identical_table1_json(tmp_path):
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
     assert outs[0] != outs[2]
+    import json
+
+    a, c = json.loads(outs[0]), json.loads(outs[2])
+    for method in ("vae", "pca"):  # equal JSON means equal labels: the JSON holds their digests
+        assert len(a[f"labels_sha256_{method}"]) == 16
+    assert a["labels_sha256_vae"] != c["labels_sha256_vae"] or a["silhouette_vae"] != c["silhouette_vae"]
 
 
 @pytest.mark.parametrize("override,name", [({"k": 1}, "k"), ({"latent_dim": 0}, "latent_dim"),
