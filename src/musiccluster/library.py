@@ -33,9 +33,11 @@ Guarantees
   :mod:`musiccluster.cache`; by default the user cache folder, so reruns with
   another ``k``, ``method`` or output folder, and ``--assign`` of already-seen
   tracks, reuse them too). An interrupted run loses only the tracks in flight.
-* **Memory** grows with the number of tracks, never with their length: audio
+* **Memory** grows with the number of tracks only through the features: audio
   is decoded one track at a time per worker and only 26 numbers per segment
-  are kept. 100 000 tracks x 10 segments x 26 float64 = 208 MB of features
+  are kept. Each worker holds one whole decoded track while it works on it
+  (a 5-minute 44.1 kHz stereo file is ~106 MB as float32, plus its mono
+  22.05 kHz copy), so the peak grows with the longest track, not the library. 100 000 tracks x 10 segments x 26 float64 = 208 MB of features
   (plus a z-scored copy while fitting, and 104 MB as float32 for the VAE);
   the per-segment metadata table adds ~4 KB per track and is dropped once the
   per-track table is made. The VAE trains in mini-batches (grown with the
