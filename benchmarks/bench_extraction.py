@@ -14,7 +14,11 @@ process so that nothing is warm that a user's first run would not have:
     share is reported separately as ``warmup_s``).
 ``plain_1t``
     the same loop with BLAS limited to one thread (the fastest serial loop on a
-    busy machine; the fair denominator of a parallel speed-up).
+    busy machine; the fair denominator of a parallel speed-up). Both plain
+    loops rebuild librosa's mel filterbank for every segment, as
+    ``librosa.feature.mfcc(y=...)`` does; ours builds it once per process
+    (bit-identical features), so part of any speed-up is per-segment work,
+    not parallelism.
 ``cold``
     our extraction as ``musiccluster cluster`` runs it
     (:func:`musiccluster.library.extract_library_features`: joblib/loky
@@ -23,8 +27,10 @@ process so that nothing is warm that a user's first run would not have:
 ``cached``
     the same again, in a new process, with the cache filled (a rerun).
 ``cached_extractor``
-    :func:`musiccluster.features.extract_features` with the cache filled: it
-    starts workers even when everything is cached (for comparison).
+    :func:`musiccluster.features.extract_features` alone with the cache
+    filled. Like ``cached`` it reads the finished clips in its own process and
+    starts no worker (it did start its workers before commit 5f6b065, which the
+    numbers in ``benchmarks/README.md`` predate).
 ``e2e``
     wall time of ``musiccluster cluster DIR --out OUT`` (VAE, k chosen over
     2..12, all outputs written) with an empty cache, including Python start-up.
@@ -37,7 +43,7 @@ and all its children (workers), sampled every 50 ms with psutil.
 Writes ``results.csv`` and ``results.md`` (machine description, load average
 before and after, table) to ``--out-dir`` (default: this folder)::
 
-    .venv/bin/python benchmarks/bench_extraction.py                 # the full run (~10 min)
+    .venv/bin/python benchmarks/bench_extraction.py                 # the full run (~12 min on 2 cores)
     .venv/bin/python benchmarks/bench_extraction.py --sizes 20 --duration 10 --out-dir /tmp/b   # a quick check
 """
 
@@ -368,7 +374,7 @@ def write_results(args, rows, info, load_before, load_after) -> None:
         "## Results (seconds, wall clock)",
         "",
         "| N clips | audio (h) | plain loop | plain loop, 1 BLAS thread | ours cold | speed-up vs plain | "
-        "speed-up vs 1-thread loop | ours cached | cached / cold | extractor cached (starts workers) | "
+        "speed-up vs 1-thread loop | ours cached | cached / cold | extractor cached | "
         "`musiccluster cluster` cold | … rerun (cached) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
