@@ -2,7 +2,9 @@
 
 Per method (VAE, PCA, plain autoencoder, K-Means and GMM on the features):
 own-space and common-space silhouette and Calinski-Harabasz, external metrics
-against the labels, null-calibration scores, active units, all over several
+against the labels, null-calibration scores (an i.i.d. Gaussian null, and a clip
+null that keeps a clip's near-duplicate segments), clip-level internal and
+external metrics, active units, all over several
 seeds with clip-bootstrap intervals; plus the VAE's loss_reduction x beta sweep
 and the k sweep. See :mod:`musiccluster.evaluation`.
 """
@@ -54,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="methods to compare (" + ",".join(METHODS) + "; vae and pca always)")
     p.add_argument("--no-sweep", action="store_true", help="skip the loss_reduction x beta sweep")
     p.add_argument("--no-k-sweep", action="store_true", help="skip the k sweep")
-    p.add_argument("--no-null", action="store_true", help="skip the null calibration")
+    p.add_argument("--no-null", action="store_true", help="skip the null calibration (both nulls)")
+    p.add_argument("--no-clip-null", action="store_true",
+                   help="skip the clip null (the null that keeps the clips' segments; the i.i.d. null still runs)")
     p.add_argument("--json", metavar="FILE", help="write all results here")
     p.add_argument("--no-cache", action="store_true", help="recompute even if a cached result exists")
     p.set_defaults(handler=run)
@@ -73,7 +77,7 @@ def config_from_args(args: argparse.Namespace):
         k_sweep_seeds=args.k_sweep_seeds, sweep_seeds=args.sweep_seeds,
         sweep_betas=() if args.no_sweep else args.betas,
         sweep_reductions=() if args.no_sweep else args.reductions,
-        methods=args.methods, null=not args.no_null)
+        methods=args.methods, null=not args.no_null, clip_null=not args.no_clip_null)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nk = {k}: mean over seeds [{config.confidence:.0%} clip-bootstrap interval]")
             print(result.headline(k).to_string())
     print()
-    for key in ("paper_match", "summary"):
+    for key in ("paper_match", "clip_null", "summary", "corpus_note"):
         if key in result.verdict():
             print(result.verdict()[key])
     print_skip_report(data.skipped, sys.stdout)
