@@ -305,7 +305,8 @@ def parallel_backend(scheduler: str | None = None) -> Iterator[Any]:
         import joblib
         from distributed import Client
     except ImportError:  # pragma: no cover - distributed is a pinned requirement
-        raise ParameterError("scheduler", "needs the 'distributed' package (pip install 'musiccluster[dask]', or the pinned requirements.txt)") from None
+        raise ParameterError("scheduler", "needs the 'distributed' package (pip install 'musiccluster[dask]', "
+                             "or the pinned requirements.txt)") from None
     try:
         client = Client(scheduler, timeout=f"{SCHEDULER_TIMEOUT_S:g}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
