@@ -519,7 +519,7 @@ def test_evaluate_on_the_shared_gtzan_table(kaggle_30s, tmp_path):
     # is far from 0.30 by itself
     pm = rec["paper_match"]
     assert pm["reproduced"] is False and pm["n_settings"] == len(d.sweep_reductions) * len(d.sweep_betas)
-    assert pm["reason"] == "pca" and abs(pm["pca_silhouette"] - pm["paper_pca"]) > 2 * pm["tolerance"]
+    assert pm["reason"] == "pca" and abs(pm["pca_silhouette"] - pm["paper_pca"]) > pm["tolerance"]
     text = rec["verdict"]["paper_match"]
     assert "does not depend on the VAE's loss convention or β" in text and "Table 1 is not reproduced" in text
     assert "one per clip" in text
@@ -681,7 +681,8 @@ def test_paper_match_on_a_clip_level_table_says_the_rows_are_clips():
 
 
 @pytest.mark.parametrize("corpus, per_clip, words, absent", [
-    ("stand-in", 10, ["synthetic stand-in", "not GTZAN", "run the same evaluation on GTZAN"], ["judge the paper's"]),
+    ("stand-in", 10, ["embedded synthetic GTZAN-shaped stand-in", "synthetic music, not GTZAN",
+                      "run the same evaluation on GTZAN"], ["judge the paper's"]),
     ("gtzan", 10, ["GTZAN's ten genres", "judge the paper's claim on its own data."], ["stand-in", "clip level"]),
     ("gtzan", 1, ["GTZAN's ten genres", "at clip level", "10 segments per clip"], ["stand-in"]),
     ("other", 10, ["which is not GTZAN"], ["stand-in", "GTZAN's ten genres"]),

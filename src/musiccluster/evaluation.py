@@ -1408,7 +1408,7 @@ def _verdict(result: EvaluationResult) -> dict[str, str]:
                      "Table 1 is not reproduced by any setting tried.")
         if clip_level:
             text += (f" These rows are whole clips ({n_rows} rows, one per clip), while the paper clustered "
-                     f"{PAPER_SEGMENTS_PER_CLIP} segments per clip, so its numbers are not expected here.")
+                     f"{PAPER_SEGMENTS_PER_CLIP} segments per clip, so the paper's numbers are not expected here.")
         c, dflt = pm["closest"], rec["methods"]["vae"]["k"][str(k)]["segment"]
         if c.get("active_units") is not None:
             text += (
@@ -1423,9 +1423,9 @@ def _verdict(result: EvaluationResult) -> dict[str, str]:
     kind = corpus_kind(p, data.get("labels", []), data.get("source", ""))
     source = data.get("source") or "this corpus"
     if kind == "stand-in":
-        out["corpus_note"] = (f"These sentences are computed on this build's corpus, the synthetic stand-in "
-                              f"({source}). They describe the method, not GTZAN; run the same evaluation on "
-                              "GTZAN to judge the paper on its own data.")
+        out["corpus_note"] = (f"These sentences are computed on this build's corpus, the embedded {source}. "
+                              "They describe the method on synthetic music, not GTZAN; run the same "
+                              "evaluation on GTZAN to judge the paper on its own data.")
     elif kind == "gtzan":
         out["corpus_note"] = (f"These sentences are computed on {source}, labelled with GTZAN's ten genres, so "
                               "they judge the paper's claim on its own data"
@@ -1591,7 +1591,8 @@ def plot_k_sweep(result: EvaluationResult):
             if scope != "null":
                 ax.fill_between(g.k, g.lo, g.hi, color=_COLOURS[m], alpha=0.15, lw=0)
         for k in result.ks:
-            ax.axvline(k, color="0.8", lw=0.8, zorder=0)
+            if len(df) and df.k.min() <= k <= df.k.max():  # a headline k outside the sweep would stretch the axis
+                ax.axvline(k, color="0.8", lw=0.8, zorder=0)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("k", fontsize=8)
         ax.tick_params(labelsize=7)
