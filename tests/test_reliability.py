@@ -340,3 +340,22 @@ def test_an_edited_corpus_generator_renders_the_corpus_anew(monkeypatch):
     monkeypatch.setattr(synth, "source_fingerprint", lambda *names: "edited")
     after = synth._manifest(1, 3.0, 0)
     assert before["generator_source"] != after["generator_source"] == "edited"
+
+
+def test_cli_features_and_experiment_take_an_exclude_list(audio_dir, tmp_path, capsys):
+    import pandas as pd
+
+    from musiccluster.cli import main
+
+    listing = tmp_path / "faults.txt"
+    listing.write_text("blues.00001\n")
+    out = tmp_path / "features.csv"
+    assert main(["features", str(audio_dir), "--segments", "2", "--exclude", str(listing), "--out", str(out),
+                 "--jobs", "1", "--quiet"]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 10 and not table["filename"].str.startswith("blues.00001").any()
+    assert "excluded" in capsys.readouterr().out
+    assert main(["experiment", "--features", str(out), "--exclude", str(listing), "--k", "2", "--epochs", "1",
+                 "--quiet", "--no-cache"]) == 0  # nothing left to exclude in the table: still fine
+    assert main(["experiment", "--features", str(out), "--exclude", str(tmp_path / "nope.txt"), "--quiet"]) == 2
+    assert "parameter 'exclude'" in capsys.readouterr().err

@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segments", type=int, default=10, help="segments per clip (default 10)")
     p.add_argument("--n-mfcc", type=int, default=13, help="MFCCs (default 13)")
     p.add_argument("--min-segment", type=float, default=1.0, help="minimum segment length, s (default 1)")
+    p.add_argument("--exclude", metavar="FILE", default=None,
+                   help="text file of clip names to leave out, one per line (e.g. GTZAN's known faults)")
     p.add_argument("--out", required=True, metavar="CSV", help="output table")
     p.add_argument("--cache-dir", metavar="DIR", help="cache folder")
     p.add_argument("--jobs", type=int, default=-1, help="parallel workers (default: all cores)")
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from ..params import Params
 
     params = Params(data_dir=args.data_dir, n_segments=args.segments, n_mfcc=args.n_mfcc,
-                    min_segment_s=args.min_segment)  # validate before the heavy imports
+                    min_segment_s=args.min_segment, exclude=args.exclude)  # validate before the heavy imports
     from ..experiment import load_data
     from ..features import write_kaggle_csv
 
