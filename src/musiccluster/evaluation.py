@@ -1529,10 +1529,14 @@ def plot_sweep(result: EvaluationResult):
               ("active_units", "active latent units")]
     if result.has_labels:
         panels.append(("ari", "ARI with the labels"))
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 3.2), constrained_layout=True)
+    ncol = 2 if len(panels) == 4 else len(panels)  # 2 x 2 stays legible in the book's column
+    nrow = -(-len(panels) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.4 * ncol, 3.0 * nrow + 0.4), constrained_layout=True,
+                             squeeze=False)
+    axes = axes.ravel()
     k = str(result.params.k)
     pca = result.record["methods"]["pca"]["k"][k]["segment"]
-    for ax, (metric, title) in zip(np.atleast_1d(axes), panels):
+    for ax, (metric, title) in zip(axes, panels):
         first_null = True
         for (scope, red), g in df[df.metric == metric].groupby(["scope", "loss_reduction"], sort=False):
             g = g.sort_values("effective_beta")
@@ -1552,7 +1556,7 @@ def plot_sweep(result: EvaluationResult):
         ax.set_xscale("log")
         ax.set_xlabel("effective KL weight (β in 'sum' units)")
         ax.set_title(title, fontsize=9)
-    _legend_below(fig, np.atleast_1d(axes)[0])
+    _legend_below(fig, axes[0])
     return fig
 
 
@@ -1572,14 +1576,15 @@ def plot_k_sweep(result: EvaluationResult):
     titles = {"silhouette_own": "silhouette, own space", "silhouette_common": f"silhouette, {d}-d common space",
               "calinski_harabasz_own": "Calinski–Harabasz, own space",
               "calinski_harabasz_common": f"Calinski–Harabasz, {d}-d common",
-              "ari": "ARI", "ami": "AMI (interval: seeds only)", "nmi": "NMI", "v_measure": "V-measure (= NMI)",
+              "ari": "ARI", "ami": "AMI (interval: seeds only)", "nmi": "NMI (= V-measure)",
               "purity": "purity", "accuracy": "Hungarian accuracy"}
-    panels = [m for m in K_SWEEP_METRICS if m in set(df.metric)]
+    # V-measure is NMI with arithmetic normalisation, the same number: it stays in the JSON, not in a panel
+    panels = [m for m in K_SWEEP_METRICS if m in set(df.metric) and m != "v_measure"]
     if not panels:
         panels = ["silhouette_own"]
-    ncol = min(len(panels), 5 if len(panels) > 4 else 4)
+    ncol = min(len(panels), 3)
     nrow = -(-len(panels) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.75 * ncol, 2.55 * nrow + 0.5), constrained_layout=True,
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.1 * ncol, 2.5 * nrow + 0.5), constrained_layout=True,
                              squeeze=False)
     flat = axes.ravel()
     for ax, metric in zip(flat, panels):
