@@ -107,7 +107,10 @@ def test_truncated_body_is_used_or_skipped_never_raised(tmp_path):
 
 
 CHILD = textwrap.dedent("""
-    import sys
+    import signal, sys
+    # Ctrl-C raises KeyboardInterrupt, as in a terminal, even where the test runner was started in the
+    # background (a non-interactive shell starts background jobs with SIGINT ignored, and children inherit it)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from musiccluster.corpus import find_clips
     from musiccluster.features import extract_features
     extract_features(find_clips(sys.argv[1]), n_segments=10, n_jobs=1, progress=False,
