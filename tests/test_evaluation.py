@@ -693,3 +693,13 @@ def test_corpus_note_depends_on_the_corpus_used(corpus, per_clip, words, absent)
         assert w in note, (w, note)
     for w in absent:
         assert w not in note, (w, note)
+
+
+def test_chapter_prose_follows_the_record(toy_eval):
+    _, data, ev = toy_eval
+    note = ev.seeds_note()
+    assert "musiccluster evaluate --seeds 10" in note
+    assert str(len(ev.record["sweep_seeds"])) in note and str(len(ev.record["seeds"])) in note
+    intro = ev.coherence_intro()
+    assert f"{data.n_samples} segments from {data.n_clips} clips" in intro
+    assert intro.endswith("labels.")  # the toy corpus has labels
