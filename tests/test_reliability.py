@@ -374,3 +374,15 @@ def test_cli_features_and_experiment_take_an_exclude_list(audio_dir, tmp_path, c
                  "--quiet", "--no-cache"]) == 0  # nothing left to exclude in the table: still fine
     assert main(["experiment", "--features", str(out), "--exclude", str(tmp_path / "nope.txt"), "--quiet"]) == 2
     assert "parameter 'exclude'" in capsys.readouterr().err
+
+
+def test_exclude_entries_match_from_the_end_of_the_path():
+    from musiccluster.corpus import ExcludeList
+
+    listing = ExcludeList(["jazz.00054", "genres/blues/blues.00001.au", "Album A/01 Song.flac", "C:\\\\x\\\\y.wav"])
+    assert "jazz/jazz.00054" in listing and "jazz.00054" in listing  # audio folder and table rows
+    assert "blues/blues.00001" in listing and "blues.00001" in listing
+    assert "Album A/01 Song" in listing and "Music/Album A/01 Song" in listing
+    assert "Album B/01 Song" not in listing and "jazz/jazz.00055" not in listing
+    assert "x/y" in listing and "z/y" not in listing
+    assert len(listing) == 4

@@ -23,7 +23,7 @@ import pandas as pd
 from .cache import atomic_pickle, atomic_write_bytes, cache_dir as _cache_dir, load_pickle, \
     package_fingerprint, stable_hash
 from .cluster import kmeans, pca_embedder, standardize
-from .corpus import default_corpus_clips, find_clips, is_excluded, read_exclude_list
+from .corpus import ExcludeList, default_corpus_clips, find_clips, read_exclude_list
 from .errors import DataError, ParameterError
 from .features import FeatureSet, extract_features, read_kaggle_csv
 from .metrics import internal_scores
@@ -178,7 +178,7 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
     listed in the skip report. ``k`` larger than the number of segments there can
     be fails here, before extraction, with a :class:`ParameterError` naming ``k``.
     """
-    excluded = set(read_exclude_list(params.exclude)) if params.exclude is not None else set()
+    excluded = read_exclude_list(params.exclude) if params.exclude is not None else None
     dropped: list[str] = []
     if params.data_dir is None:
         folder, clips = default_corpus_clips(
@@ -192,7 +192,7 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
                 raise ParameterError("data_dir", f"a file must be a Kaggle-style .csv feature table: {path}")
             fs = read_kaggle_csv(path, n_mfcc=params.n_mfcc)
             if excluded:
-                fs = _drop_clips(fs, excluded, params.exclude)
+                fs = _drop_clips(fs, excluded)
             _check_k(params.k, fs.n_samples, "rows in the table")
             fs.source = f"feature table {path} ({fs.n_clips} clips, {fs.n_samples} rows)"
             return fs
@@ -201,8 +201,8 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
             raise DataError(f"no audio files found under {path}")
         source = str(path)
     if excluded:
-        dropped = [str(c.path) for c in clips if is_excluded(c.clip_id, excluded)]
-        clips = [c for c in clips if not is_excluded(c.clip_id, excluded)]
+        dropped = [str(c.path) for c in clips if c.clip_id in excluded]
+        clips = [c for c in clips if c.clip_id not in excluded]
         if not clips:
             raise DataError(f"every clip is named in the exclude list {params.exclude}")
     _check_k(params.k, len(clips) * params.n_segments, "segments to be made")
@@ -223,9 +223,10 @@ def _check_k(k: int, n: int, what: str) -> None:
         raise ParameterError("k", f"is {k} but there are at most {n} {what}")
 
 
-def _drop_clips(fs: FeatureSet, names: set[str], list_path: str | os.PathLike[str]) -> FeatureSet:
-    """``fs`` without the rows of the clips in ``names``; they go to the skip report."""
-    keep = ~fs.meta["clip_id"].astype(str).map(lambda c: is_excluded(c, names)).to_numpy(dtype=bool)
+def _drop_clips(fs: FeatureSet, excluded: ExcludeList) -> FeatureSet:
+    """``fs`` without the rows of the excluded clips; they go to the skip report."""
+    list_path = excluded.source
+    keep = ~fs.meta["clip_id"].astype(str).map(lambda c: c in excluded).to_numpy(dtype=bool)
     if not keep.any():
         raise DataError(f"every clip is named in the exclude list {list_path}")
     gone = fs.meta.loc[~keep].drop_duplicates("clip_id")
