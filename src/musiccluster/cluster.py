@@ -8,14 +8,13 @@ Two embeddings of the standardised features, each followed by K-Means:
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from .errors import ParameterError
+from .threads import threadpools
 
 #: Above this many rows :func:`kmeans` switches to MiniBatchKMeans (memory and time).
 MINIBATCH_THRESHOLD = 50_000
@@ -56,13 +55,5 @@ def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
     # One OpenMP/BLAS thread: scikit-learn's Lloyd step adds per-thread partial sums in the order
     # the threads finish, so the centres' last bits (and, rarely, a label) would depend on the core count.
-    with _threadpools().limit(limits=1):
+    with threadpools().limit(limits=1):
         return model.fit(Z)
-
-
-@lru_cache(maxsize=1)
-def _threadpools():
-    """One :class:`threadpoolctl.ThreadpoolController` per process (creating one inspects every library)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()

@@ -209,9 +209,7 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
     fs = extract_features(clips, params.n_segments, params.n_mfcc, params.min_segment_s,
                           cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
     if dropped:
-        reason = f"excluded: named in {params.exclude}"
-        extra = pd.DataFrame({"path": dropped, "reason": reason})
-        fs.skipped = pd.concat([fs.skipped, extra], ignore_index=True) if len(fs.skipped) else extra
+        fs.skipped = _with_skipped(fs.skipped, dropped, f"excluded: named in {params.exclude}")
     fs.source = f"{source}: {fs.n_clips} clips, {fs.n_samples} segments"
     if dropped:
         fs.source += f" ({len(dropped)} excluded by {Path(params.exclude).name})"
@@ -223,16 +221,20 @@ def _check_k(k: int, n: int, what: str) -> None:
         raise ParameterError("k", f"is {k} but there are at most {n} {what}")
 
 
+def _with_skipped(skipped: pd.DataFrame, paths: list[str], reason: str) -> pd.DataFrame:
+    """The skip report with ``paths`` added, all for one ``reason``."""
+    extra = pd.DataFrame({"path": paths, "reason": reason})
+    return pd.concat([skipped, extra], ignore_index=True) if len(skipped) else extra
+
+
 def _drop_clips(fs: FeatureSet, excluded: ExcludeList) -> FeatureSet:
     """``fs`` without the rows of the excluded clips; they go to the skip report."""
     list_path = excluded.source
     keep = ~fs.meta["clip_id"].astype(str).map(lambda c: c in excluded).to_numpy(dtype=bool)
     if not keep.any():
         raise DataError(f"every clip is named in the exclude list {list_path}")
-    gone = fs.meta.loc[~keep].drop_duplicates("clip_id")
-    extra = pd.DataFrame({"path": gone["clip_id"].astype(str).to_numpy(),
-                          "reason": f"excluded: named in {list_path}"})
-    skipped = pd.concat([fs.skipped, extra], ignore_index=True) if len(fs.skipped) else extra
+    gone = fs.meta.loc[~keep].drop_duplicates("clip_id")["clip_id"].astype(str).tolist()
+    skipped = _with_skipped(fs.skipped, gone, f"excluded: named in {list_path}")
     return FeatureSet(X=fs.X[keep], feature_names=list(fs.feature_names),
                       meta=fs.meta.loc[keep].reset_index(drop=True), skipped=skipped, source=fs.source)
 

@@ -80,13 +80,13 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 from .cache import (atomic_write_bytes, cache_dir as _cache_dir, source_fingerprint, stable_hash,
                     sweep_stale_temporaries)
 from .corpus import Clip
 from .errors import DataError
 from .segments import SkipClip, load_audio, segment_bounds
+from .threads import threadpools as _threadpools
 
 #: Bump when the numbers produced for a clip change (invalidates the cache). The cache key also
 #: holds a fingerprint of the source of this module and of ``segments``, so an edit there can never
@@ -274,17 +274,6 @@ def clip_features(
     if not np.all(np.isfinite(X)):
         raise SkipClip("features are not finite")
     return X, len(y) / sr, bounds
-
-
-_CONTROLLER: ThreadpoolController | None = None
-
-
-def _threadpools() -> ThreadpoolController:
-    """One controller per process: inspecting the loaded BLAS libraries costs ~3 ms, limiting 0.02 ms."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER
 
 
 def _cache_entry(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
