@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from musiccluster import synth
 from musiccluster.corpus import find_clips
 from musiccluster.features import clip_features, extract_features, mfcc_stats
 from musiccluster.segments import SkipClip
@@ -252,7 +253,7 @@ def test_papermill_rerun_with_k_above_the_corpus_size_fails_before_any_work(tmp_
                                    parameters={"k": 61, "corpus_clips_per_style": 2, "n_segments": 3},
                                    kernel_name="python3", cwd=str(book), progress_bar=False)
     assert info.value.ename == "ParameterError" and "parameter 'k'" in info.value.evalue
-    assert not (Path(os.environ["MUSICCLUSTER_CACHE"]) / "corpus" / "synth-v2-n2-d30-s0").exists()
+    assert not (Path(os.environ["MUSICCLUSTER_CACHE"]) / "corpus" / f"synth-v{synth.GENERATOR_VERSION}-n2-d30-s0").exists()
 
 
 def test_cli_k_above_the_number_of_rows_fails_naming_k(tmp_path, capsys):
@@ -287,6 +288,31 @@ def test_kmeans_runs_on_one_thread_so_its_bits_do_not_depend_on_the_core_count(m
     assert seen and "openmp" in {api for api, _ in seen[0]}, seen
     assert all(n == 1 for _, n in seen[0]), seen
     assert len(np.unique(km.labels_)) == 5
+
+
+def test_the_one_thread_limit_reaches_libraries_loaded_after_its_first_use():
+    """Features first, K-Means later: scikit-learn's OpenMP runtime is loaded after the controller
+    was first made (found when this file's tests ran in order), and must still be limited."""
+    code = textwrap.dedent("""
+        from musiccluster.threads import threadpools
+        with threadpools().limit(limits=1):  # as feature extraction does, before sklearn is imported
+            pass
+        import numpy as np
+        from sklearn.cluster import KMeans
+        from threadpoolctl import threadpool_info
+        from musiccluster.cluster import kmeans
+        seen = []
+        real_fit = KMeans.fit
+        def spy(self, *a, **k):
+            seen.extend((i["user_api"], i["num_threads"]) for i in threadpool_info())
+            return real_fit(self, *a, **k)
+        KMeans.fit = spy
+        kmeans(np.random.default_rng(0).normal(size=(300, 4)), 3, seed=0)
+        assert ("openmp", 1) in seen and all(n == 1 for _, n in seen), seen
+    """)
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_a_vae_encodes_on_one_torch_thread_and_restores_the_setting(monkeypatch):

@@ -18,8 +18,10 @@ trivially separable nor noise: plain K-Means on whole-clip MFCC statistics
 lands near its score on real GTZAN (see the tests and the book).
 
 Everything is deterministic: clip ``i`` of style ``s`` draws only from
-``numpy.random.default_rng([seed, s, i])``, whatever the number of workers, so
-the same arguments give byte-identical files. The corpus is written once as
+``numpy.random.default_rng([seed, s, i])`` and is rendered by a synthesiser
+made for it alone (symusic's carries state from one render to the next), so
+the same arguments give byte-identical files whatever the number of workers
+or the order they take the clips in. The corpus is written once as
 16-bit FLAC into the cache folder (atomically: a temporary sibling folder is
 renamed into place when complete) and read back through exactly the same code
 path as a user's music folder.
@@ -42,9 +44,9 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -60,7 +62,7 @@ __all__ = [
 
 #: Bump whenever the audio produced for the same arguments changes (the corpus manifest also holds a
 #: fingerprint of this module's source, so an edit without a bump still renders the corpus anew).
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 #: Highest MIDI pitch given to a melodic instrument (symusic 0.5.9 hangs on some at 93 and up).
 MAX_PITCH = 84
 #: Seconds one clip may take to render before it is rendered again in the plain arrangement.
@@ -424,9 +426,6 @@ def _compose(style: str, index: int, duration: float, seed: int, safe: bool = Fa
 
 
 # ------------------------------------------------------------------------ audio
-_SYNTH: Any = None
-
-
 def soundfont_path() -> Path:
     """The General MIDI soundfont shipped inside the ``pretty_midi`` wheel."""
     import pretty_midi
@@ -434,18 +433,21 @@ def soundfont_path() -> Path:
     return Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 
 
-def _synthesizer():
-    global _SYNTH
-    if _SYNTH is None:
-        import symusic
-
-        _SYNTH = symusic.Synthesizer(str(soundfont_path()), sample_rate=SR)
-    return _SYNTH
-
-
 def _render_score(score, n: int) -> np.ndarray:
-    """Synthesise a score to mono float64, cut or padded to ``n`` samples."""
-    audio = np.asarray(_synthesizer().render(score, stereo=False), dtype=np.float64)
+    """Synthesise a score to mono float64, cut or padded to ``n`` samples.
+
+    Every call builds a new synthesizer (about 2 ms). symusic 0.5.9's
+    ``Synthesizer`` carries state from one render to the next: measured here,
+    the same score rendered by one instance differs (by up to half full scale)
+    depending on which scores that instance rendered before. Sharing one per
+    worker process therefore made each clip depend on how the pool happened
+    to schedule the corpus; a fresh instance makes a clip a function of its
+    style, index, duration and seed alone.
+    """
+    import symusic
+
+    synth = symusic.Synthesizer(str(soundfont_path()), sample_rate=SR)
+    audio = np.asarray(synth.render(score, stereo=False), dtype=np.float64)
     y = audio.reshape(-1) if audio.ndim == 1 else audio.mean(axis=0)
     return np.pad(y[:n], (0, max(0, n - len(y))))
 
@@ -563,6 +565,10 @@ def _render_all(jobs: list, n_jobs: int | None, progress: bool) -> None:
                             raise RuntimeError(
                                 f"rendering {_clip_name(job[0], job[1])} hangs even in the plain arrangement"
                             ) from None
+                        warnings.warn(
+                            f"rendering {_clip_name(job[0], job[1])} took over {RENDER_TIMEOUT_S:g} s; it is "
+                            "written in the plain arrangement instead, so this corpus differs from one "
+                            "rendered where it did not time out", RuntimeWarning, stacklevel=2)
                         # a new pool: this job in the plain arrangement, the unfinished rest as composed
                         pending = [(*job[:5], True)] + [j for j, h in handles[i + 1:]]
                         break
