@@ -121,6 +121,30 @@ def test_a_clip_does_not_depend_on_which_clips_its_worker_rendered_before(tmp_pa
                                    err_msg=path.name)
 
 
+@pytest.mark.skipif(not S.freed_memory_is_defined(), reason="needs glibc (mallopt M_PERTURB)")
+def test_symusics_read_past_a_sample_end_cannot_reach_the_audio(tmp_path):
+    """Reggae clip 18 has a note on which symusic 0.5.9 reads one sample past its buffer.
+
+    Run with glibc filling freed memory with 0xff bytes (NaN as float), that
+    read turns into a NaN sample unless the render guards it: the clip would
+    then fall back to the plain arrangement. Guarded, it is the same audio as
+    rendered normally, to the bit.
+    """
+    import subprocess
+    import sys
+
+    out = tmp_path / "clip.npy"
+    code = ("import sys, numpy as np; from musiccluster.synth import render_clip; "
+            "np.save(sys.argv[1], render_clip('reggae', 18))")
+    env = {**__import__("os").environ, "MALLOC_PERTURB_": "255"}
+    done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    hostile = np.load(out)
+    np.testing.assert_array_equal(hostile, render_clip("reggae", 18))
+    assert not np.allclose(hostile, render_clip("reggae", 18, safe=True))
+
+
 def test_other_arguments_replace_a_corpus_but_never_a_foreign_folder(tmp_path):
     out = tmp_path / "c"
     generate_corpus(out, n_per_style=1, duration=2.0, progress=False)
