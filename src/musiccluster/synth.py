@@ -485,8 +485,12 @@ def _defined_freed_memory():
     libc.mallopt(_M_PERTURB, 1)
     try:
         yield
-    finally:
-        libc.mallopt(_M_PERTURB, 0)
+    finally:  # back to what glibc set at start-up (MALLOC_PERTURB_ from the environment, else off)
+        try:
+            before = int(os.environ.get("MALLOC_PERTURB_", "0")) & 0xFF
+        except ValueError:
+            before = 0
+        libc.mallopt(_M_PERTURB, before)
 
 
 def _render_score(score, n: int) -> np.ndarray:
@@ -655,7 +659,7 @@ def _manifest(n_per_style: int, duration: float, seed: int) -> dict:
         "styles": list(GTZAN_GENRES),
         "soundfont": {"file": sf2.name, "bytes": sf2.stat().st_size},
         "synthesizer": f"symusic {getattr(symusic, '__version__', '?')}",
-        # False off glibc: symusic's stray reads unguarded, a few clips may differ (see render_clip)
+        # False off glibc: symusic's stray reads unguarded, a few clips may differ (_defined_freed_memory)
         "stray_reads_guarded": freed_memory_is_defined(),
     }
 
