@@ -209,7 +209,8 @@ def test_a_hanging_render_cannot_stall_generation(tmp_path, monkeypatch):
     monkeypatch.setattr(S, "render_clip", hangs_on_metal)
     monkeypatch.setattr(S, "RENDER_TIMEOUT_S", 3.0)
     t0 = _time.monotonic()
-    paths = S.generate_corpus(tmp_path / "c", n_per_style=1, duration=2.0, progress=False, n_jobs=2)
+    with pytest.warns(RuntimeWarning, match=r"metal\.00000\.flac took over 3 s; .*plain arrangement"):
+        paths = S.generate_corpus(tmp_path / "c", n_per_style=1, duration=2.0, progress=False, n_jobs=2)
     assert len(paths) == 10 and _time.monotonic() - t0 < 60
     metal = sf.read(tmp_path / "c" / "metal" / "metal.00000.flac", dtype="float32")[0]
     np.testing.assert_allclose(metal, real("metal", 0, 2.0, 0, safe=True), atol=1 / 32768 + 1e-7)
