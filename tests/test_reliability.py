@@ -52,6 +52,7 @@ def write_hostile_corpus(root: Path) -> tuple[set[str], set[str]]:
     whole = (root / "plain tone.wav").read_bytes()
     junk("corrupt_header.wav", b"RIFX" + whole[4:40] + os.urandom(200))
     junk("truncated_header.wav", whole[:30])
+    junk("headerless.au", os.urandom(100_000))  # libsndfile would read it as 12 s of raw mu-law noise
     sf.write(root / "half_second.wav", tone(0.5, 200), SR); bad.add("half_second.wav")
     sf.write(root / "silence.wav", np.zeros(4 * SR, dtype=np.float32), SR); bad.add("silence.wav")
     os.symlink(root / "does-not-exist.wav", root / "dangling.wav"); bad.add("dangling.wav")
@@ -76,7 +77,7 @@ def test_hostile_corpus_good_files_identical_bad_files_reported(tmp_path):
                for p, r in zip(fs.skipped["path"], fs.skipped["reason"])}
     assert set(skipped) == bad
     expected = {"empty.wav": "empty", "text.wav": "unreadable", "corrupt_header.wav": "unreadable",
-                "truncated_header.wav": "unreadable", "half_second.wav": "too short", "silence.wav": "silent",
+                "truncated_header.wav": "unreadable", "headerless.au": "no valid audio header", "half_second.wav": "too short", "silence.wav": "silent",
                 "dangling.wav": "cannot read", "locked.wav": "unreadable"}
     for name, reason in skipped.items():
         assert expected[name] in reason, (name, reason)
@@ -221,7 +222,7 @@ def test_an_unreadable_file_is_skipped_with_its_reason(tmp_path, monkeypatch):
                     raise PermissionError(13, "Permission denied", str(path))
                 return real(path, *a, **k)
             return call
-        monkeypatch.setattr(segments.sf, "read", denied(segments.sf.read))
+        monkeypatch.setattr(segments.sf, "SoundFile", denied(segments.sf.SoundFile))
         monkeypatch.setattr(librosa, "load", denied(librosa.load))
     fs = extract_features(find_clips(root), n_segments=4, n_jobs=1, progress=False, cache=False)
     assert fs.n_clips == 1 and set(fs.meta["path"].map(lambda p: Path(p).name)) == {"ok.wav"}

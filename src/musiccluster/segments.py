@@ -42,7 +42,15 @@ def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
     if size == 0:
         raise SkipClip("empty file (0 bytes)")
     try:
-        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+        with sf.SoundFile(str(path)) as f:
+            if f.format == "RAW":
+                # libsndfile reads a .au/.snd whose header is missing or broken as header-less
+                # 8 kHz mu-law, i.e. as noise; real audio always has a header here
+                raise SkipClip("no valid audio header (libsndfile could only read it as raw "
+                               "header-less samples)")
+            data, file_sr = f.read(dtype="float32", always_2d=True), f.samplerate
+    except SkipClip:
+        raise
     except Exception as sf_exc:  # libsndfile refuses: try audioread via librosa
         try:
             import librosa
