@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import textwrap
 
 import numpy as np
 import pytest
@@ -134,8 +135,14 @@ def test_symusics_read_past_a_sample_end_cannot_reach_the_audio(tmp_path):
     import sys
 
     out = tmp_path / "clip.npy"
-    code = ("import sys, numpy as np; from musiccluster.synth import render_clip; "
-            "np.save(sys.argv[1], render_clip('reggae', 18))")
+    code = textwrap.dedent("""
+        import contextlib, sys, numpy as np
+        from musiccluster import synth
+        np.save(sys.argv[1], synth.render_clip("reggae", 18))
+        synth._defined_freed_memory = contextlib.nullcontext  # unguarded, the stray read shows as NaN
+        score, _ = synth._compose("reggae", 18, 30.0, 0)
+        assert not np.all(np.isfinite(synth._render_score(score, 30 * 22050))), "no stray read any more"
+    """)
     env = {**__import__("os").environ, "MALLOC_PERTURB_": "255"}
     done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
                           env=env, timeout=120)
