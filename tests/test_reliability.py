@@ -224,7 +224,8 @@ def test_an_unreadable_file_is_skipped_with_its_reason(tmp_path, monkeypatch):
             return call
         monkeypatch.setattr(segments.sf, "SoundFile", denied(segments.sf.SoundFile))
         monkeypatch.setattr(librosa, "load", denied(librosa.load))
-    fs = extract_features(find_clips(root), n_segments=4, n_jobs=1, progress=False, cache=False)
+    with pytest.warns(UserWarning, match=r"locked\.wav: unreadable"):
+        fs = extract_features(find_clips(root), n_segments=4, n_jobs=1, progress=False, cache=False)
     assert fs.n_clips == 1 and set(fs.meta["path"].map(lambda p: Path(p).name)) == {"ok.wav"}
     (reason,) = fs.skipped.loc[fs.skipped["path"].map(lambda p: Path(p).name) == "locked.wav", "reason"]
     assert "unreadable" in reason and "ermission" in reason
