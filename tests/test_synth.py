@@ -2,6 +2,9 @@
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -131,9 +134,6 @@ def test_symusics_read_past_a_sample_end_cannot_reach_the_audio(tmp_path):
     then fall back to the plain arrangement. Guarded, it is the same audio as
     rendered normally, to the bit.
     """
-    import subprocess
-    import sys
-
     out = tmp_path / "clip.npy"
     code = textwrap.dedent("""
         import contextlib, sys, numpy as np
@@ -143,7 +143,7 @@ def test_symusics_read_past_a_sample_end_cannot_reach_the_audio(tmp_path):
         score, _ = synth._compose("reggae", 18, 30.0, 0)
         assert not np.all(np.isfinite(synth._render_score(score, 30 * 22050))), "no stray read any more"
     """)
-    env = {**__import__("os").environ, "MALLOC_PERTURB_": "255"}
+    env = {**os.environ, "MALLOC_PERTURB_": "255"}
     done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
                           env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
