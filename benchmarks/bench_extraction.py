@@ -177,9 +177,9 @@ def measure(spec: dict) -> dict:
         if limit is not None:
             limit.restore_original_limits()
         return {"seconds": seconds, "rows": rows, "peak_mb": mem.peak / 2**20, "warmup_s": warm, "cpu_s": cpu}
-    from musiccluster.corpus import find_clips
-    from musiccluster.features import extract_features
-    from musiccluster.library import extract_library_features
+    from musiccluster.data.corpus import find_clips
+    from musiccluster.features.extract import extract_features
+    from musiccluster.organize.library import extract_library_features
     from musiccluster.params import Params
 
     clips = find_clips(folder)

@@ -34,9 +34,9 @@ def run(n_tracks: int, epochs: int, batch_size: int) -> dict:
     import numpy as np
 
     from bench_extraction import PeakMemory
-    from musiccluster.corpus import Clip
-    from musiccluster.features import _assemble
-    from musiccluster.library import cluster_features
+    from musiccluster.data.corpus import Clip
+    from musiccluster.features.extract import _assemble
+    from musiccluster.organize.library import cluster_features
 
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 3, size=(12, 26))

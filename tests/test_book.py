@@ -24,7 +24,7 @@ TINY = {"corpus_clips_per_style": 2, "corpus_duration": 6.0, "epochs": 2, "n_seg
 
 
 def chapters() -> list[str]:
-    from musiccluster.report import book_chapters
+    from musiccluster.book.rerun import book_chapters
 
     return book_chapters(ROOT)
 
@@ -39,7 +39,7 @@ def run_chapter(name: str, parameters: dict, out: Path):
     import jupytext
     import papermill
 
-    from musiccluster.report import quiet_kernels
+    from musiccluster.book.sphinx import quiet_kernels
 
     quiet_kernels()
     return papermill.execute_notebook(jupytext.read(BOOK / f"{name}.md"), str(out / f"{name}.ipynb"),
@@ -129,8 +129,8 @@ def test_every_chapter_runs_under_papermill_with_tiny_parameters(tmp_path):
 @pytest.mark.slow
 def test_chapters_run_on_a_feature_table_without_audio(tmp_path):
     """data_dir may be a Kaggle-style CSV: chapters skip waveforms and players with a note."""
-    from musiccluster.experiment import load_data
-    from musiccluster.features import write_kaggle_csv
+    from musiccluster.dataset import load_data
+    from musiccluster.features.kaggle import write_kaggle_csv
     from musiccluster.params import Params
 
     csv = write_kaggle_csv(load_data(Params.from_dict(TINY), progress=False), tmp_path / "features.csv")

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from musiccluster.corpus import find_clips
-from musiccluster.segments import SkipClip, load_audio, segment_bounds, split_segments
+from musiccluster.data.corpus import find_clips
+from musiccluster.features.segments import SkipClip, load_audio, segment_bounds, split_segments
 from conftest import tone
 
 

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from musiccluster.baselines import AEEmbedder, clip_null, gaussian_null, gmm_labels
-from musiccluster.evaluation import (K_SWEEP_METRICS, EvalConfig, active_units, clip_bootstrap_weights,
-                                     clip_features, clip_internal_scores, compute_evaluation, effective_beta,
-                                     effective_dimensions, majority_vote, resample_clips,
-                                     weighted_calinski_harabasz)
-from musiccluster.external import (EXTERNAL_METRICS, external_scores, hungarian_accuracy, purity,
-                                   scores_from_contingency, weighted_contingency)
-from musiccluster.features import FeatureSet, feature_names
+from musiccluster.models.autoencoder import AEEmbedder
+from musiccluster.evaluation.nulls import clip_null, gaussian_null
+from musiccluster.clustering import gmm_labels
+from musiccluster.evaluation import K_SWEEP_METRICS, EvalConfig, clip_bootstrap_weights, clip_features, clip_internal_scores, compute_evaluation, effective_beta, effective_dimensions, majority_vote, resample_clips, weighted_calinski_harabasz
+from musiccluster.metrics.geometry import active_units
+from musiccluster.metrics.external import EXTERNAL_METRICS, external_scores, hungarian_accuracy, purity, scores_from_contingency, weighted_contingency
+from musiccluster.features.featureset import FeatureSet
+from musiccluster.features.mfcc import feature_names
 from musiccluster.params import Params
 
 #: The smallest evaluation that exercises every part (seconds, not minutes).
@@ -318,7 +318,8 @@ def test_k_sweep_reports_every_metric_and_the_figure_shows_them(toy_eval):
 
 
 def test_clip_level_record_has_internal_metrics_of_the_majority_vote(toy_eval):
-    from musiccluster.cluster import kmeans, standardize
+    from musiccluster.clustering import kmeans
+    from musiccluster.features.scaling import standardize
 
     params, data, ev = toy_eval
     X, _ = standardize(data.X)
@@ -365,7 +366,8 @@ def test_on_a_clip_level_table_the_clip_null_is_the_null():
 
 
 def test_silhouette_common_is_scikit_learns_silhouette_on_the_standardised_features(toy_eval):
-    from musiccluster.cluster import kmeans, standardize
+    from musiccluster.clustering import kmeans
+    from musiccluster.features.scaling import standardize
     from musiccluster.experiment import compute_experiment
 
     params, data, ev = toy_eval
@@ -442,7 +444,7 @@ def test_unlabelled_data_skips_external_metrics():
 # ------------------------------------------------------------------ command line
 def test_cli_writes_the_evaluation_json(tmp_path, capsys):
     from musiccluster.cli import main
-    from musiccluster.features import write_kaggle_csv
+    from musiccluster.features.kaggle import write_kaggle_csv
 
     csv = write_kaggle_csv(toy_features(n_clips=16), tmp_path / "toy.csv")
     out = tmp_path / "eval.json"
@@ -529,7 +531,7 @@ def test_evaluate_on_the_shared_gtzan_table(kaggle_30s, tmp_path):
 @pytest.mark.parametrize("seed", [0, 1])
 def test_kmeans_on_a_structureless_blob_scores_by_dimension(seed):
     """The chapter's opening argument: K-Means (k = 5) on one isotropic Gaussian, n = 2000."""
-    from musiccluster.report import null_silhouettes
+    from musiccluster.book.chapters import null_silhouettes
 
     blob = null_silhouettes([1, 2, 4], k=5, n=2000, seed=seed)
     assert list(blob.index) == [1, 2, 4]

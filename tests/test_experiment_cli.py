@@ -9,7 +9,8 @@ import pytest
 from musiccluster.cli import main
 from musiccluster.errors import ParameterError
 from musiccluster.experiment import PAPER_TABLE1, run_experiment
-from musiccluster.features import FeatureSet, feature_names
+from musiccluster.features.featureset import FeatureSet
+from musiccluster.features.mfcc import feature_names
 from musiccluster.params import Params
 
 

@@ -4,11 +4,11 @@ import librosa
 import pytest
 import soundfile as sf
 
-from musiccluster.corpus import find_clips
+from musiccluster.data.corpus import find_clips
 from musiccluster.errors import DataError
-from musiccluster.features import (
-    extract_features, feature_names, mfcc_stats, read_kaggle_csv, write_kaggle_csv,
-)
+from musiccluster.features.extract import extract_features
+from musiccluster.features.mfcc import feature_names, mfcc_stats
+from musiccluster.features.kaggle import read_kaggle_csv, write_kaggle_csv
 from conftest import tone
 
 
@@ -42,9 +42,10 @@ def test_mfcc_stats_are_bit_identical_to_librosa_mfcc_of_the_signal(one_thread):
     """The cached mel basis changes speed only: every bit equals ``librosa.feature.mfcc(y=...)``."""
     import contextlib
 
-    import musiccluster.features as F
+    import musiccluster.features.mfcc as F
+    from musiccluster.threads import threadpools
 
-    limit = F._threadpools().limit(limits=1) if one_thread else contextlib.nullcontext()
+    limit = threadpools().limit(limits=1) if one_thread else contextlib.nullcontext()
     with limit:
         for name, y in _test_signals().items():
             y32 = np.asarray(y, dtype=np.float32)
@@ -82,7 +83,7 @@ def test_parallel_equals_sequential_and_cache_is_reused(audio_dir, tmp_path, mon
     entries = sorted((tmp_path / "c" / "features").rglob("*.npz"))
     assert len(entries) == 6
     # a second run must read the cache, not recompute: break the computation to prove it
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
     monkeypatch.setattr(F, "clip_features", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
     again = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     np.testing.assert_array_equal(seq.X, again.X)
@@ -168,13 +169,13 @@ def test_feature_cache_is_keyed_by_the_feature_source(audio_dir, tmp_path, monke
     from pathlib import Path
 
     import musiccluster
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
     from musiccluster.cache import package_fingerprint, source_fingerprint
 
     copy = tmp_path / "pkg"
     shutil.copytree(Path(musiccluster.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
     before = (package_fingerprint(copy), source_fingerprint(*F._FEATURE_SOURCES, root=copy))
-    with open(copy / "segments.py", "a") as fh:
+    with open(copy / "features" / "segments.py", "a") as fh:
         fh.write("\n# edited\n")
     after = (package_fingerprint(copy), source_fingerprint(*F._FEATURE_SOURCES, root=copy))
     assert before[0] != after[0] and before[1] != after[1]
@@ -195,7 +196,7 @@ def test_a_failed_cache_write_is_a_warning_and_the_clip_is_still_used(audio_dir,
     """Disk full or a read-only cache folder: the features are good, only caching them failed."""
     import errno
 
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
 
     clips = find_clips(audio_dir)[:2]
     expected = extract_features(clips, 2, cache=False, n_jobs=1, progress=False)
@@ -219,7 +220,7 @@ def test_same_size_rewrite_with_the_old_mtime_is_recomputed(audio_dir, tmp_path,
     """New audio of the same size, with ``os.utime`` restoring the mtime, is not served from the cache."""
     import os
 
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
 
     clip = find_clips(audio_dir)[0]
     before = os.stat(clip.path)
@@ -240,7 +241,7 @@ def test_same_size_rewrite_with_the_old_mtime_is_recomputed(audio_dir, tmp_path,
 
 
 def test_content_fingerprint_sees_either_end_of_a_file_of_the_same_size(tmp_path):
-    from musiccluster.features import _content_fingerprint
+    from musiccluster.features.extract import _content_fingerprint
 
     base = bytes(range(256)) * 1024  # 256 KiB
     prints = {}
@@ -255,7 +256,7 @@ def test_content_fingerprint_sees_either_end_of_a_file_of_the_same_size(tmp_path
 
 def test_feature_cache_is_keyed_by_the_library_versions(audio_dir, tmp_path, monkeypatch):
     """An upgraded librosa/numpy/scipy/soundfile/soxr never serves features computed by the old one."""
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
 
     versions = F._dependency_versions()
     assert {"librosa", "numpy", "scipy", "soundfile", "libsndfile", "soxr"} <= set(versions)

@@ -13,12 +13,10 @@ import pytest
 import soundfile as sf
 
 from musiccluster.cli import main
-from musiccluster.corpus import find_clips
-from musiccluster.library import (
-    LibraryModel, assign_tracks, extract_library_features, organize_library,
-)
+from musiccluster.data.corpus import find_clips
+from musiccluster.organize.library import LibraryModel, assign_tracks, extract_library_features, organize_library
 from musiccluster.params import Params
-from musiccluster.playlists import read_playlist, resolve_playlist
+from musiccluster.organize.playlists import read_playlist, resolve_playlist
 from conftest import tone
 
 SR = 22050
@@ -243,7 +241,7 @@ def test_no_usable_file_exits_2_with_one_line_and_lists_them(tmp_path, capsys, m
 
 def test_rerun_after_an_interruption_recomputes_only_unfinished_tracks(music, tmp_path, monkeypatch, capsys):
     root, good, bad, _ = music
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
 
     real = F.clip_features
     calls: list[str] = []
@@ -329,7 +327,7 @@ def test_unreachable_scheduler_is_a_one_line_error(music, tmp_path, capsys, monk
     root, _, _, _ = music
     import socket
 
-    import musiccluster.library as L
+    import musiccluster.organize.library as L
 
     monkeypatch.setattr(L, "SCHEDULER_TIMEOUT_S", 2.0)
 
@@ -387,7 +385,7 @@ def test_saved_model_is_not_pickled_and_is_checked(music, tmp_path):
 
 def test_cli_help_and_argument_errors(capsys, tmp_path):
     import musiccluster.commands.cluster as C
-    import musiccluster.library as L
+    import musiccluster.organize.library as L
 
     assert (C.METHODS, C.DEFAULT_K_RANGE) == (L.METHODS, L.DEFAULT_K_RANGE)
     with pytest.raises(SystemExit):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from musiccluster.cli import main
-from musiccluster.playlists import resolve_playlist
+from musiccluster.organize.playlists import resolve_playlist
 from test_library import FAST, music, write_music  # noqa: F401  (fixture)
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from musiccluster.errors import TrainingError
-from musiccluster.model import LinearVAE, VAEEmbedder, kl_divergence, vae_loss
+from musiccluster.models.vae import LinearVAE, VAEEmbedder, kl_divergence, vae_loss
 
 
 def blobs(n=300, d=26, seed=0):

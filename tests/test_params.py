@@ -50,7 +50,7 @@ def test_k_up_to_the_default_corpus_size_is_allowed():
 
 def test_a_chapter_rejects_a_name_papermill_injected_by_mistake():
     """papermill only logs an unknown -p name; the chapter must fail naming it."""
-    from musiccluster.book import chapter_params, injected_names
+    from musiccluster.book.params import chapter_params, injected_names
 
     history = ["", "# Parameters (the paper's protocol)\nepochs = 20\n", "# Parameters\nepochz = 3\nk = 4\n"]
     assert injected_names({"In": history}) == ["epochz", "k"]

@@ -13,9 +13,10 @@ import pytest
 import soundfile as sf
 
 from musiccluster import synth
-from musiccluster.corpus import find_clips
-from musiccluster.features import clip_features, extract_features, mfcc_stats
-from musiccluster.segments import SkipClip
+from musiccluster.data.corpus import find_clips
+from musiccluster.features.extract import clip_features, extract_features
+from musiccluster.features.mfcc import mfcc_stats
+from musiccluster.features.segments import SkipClip
 from conftest import tone
 
 SR = 22050
@@ -113,7 +114,7 @@ CHILD = textwrap.dedent("""
     # Ctrl-C raises KeyboardInterrupt, as in a terminal, even where the test runner was started in the
     # background (a non-interactive shell starts background jobs with SIGINT ignored, and children inherit it)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    from musiccluster.corpus import find_clips
+    from musiccluster.data.corpus import find_clips
     from musiccluster.features import extract_features
     extract_features(find_clips(sys.argv[1]), n_segments=10, n_jobs=1, progress=False,
                      cache_dir=sys.argv[2])
@@ -156,7 +157,7 @@ def test_interrupted_extraction_leaves_only_whole_entries_and_resumes(tmp_path, 
     for entry in done:  # every entry is complete and loadable
         with np.load(entry) as npz:
             assert npz["X"].shape == (10, 26)
-    import musiccluster.features as F
+    import musiccluster.features.extract as F
     calls = []
     real = F.clip_features
     monkeypatch.setattr(F, "clip_features", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
@@ -166,7 +167,7 @@ def test_interrupted_extraction_leaves_only_whole_entries_and_resumes(tmp_path, 
 
 
 def test_two_processes_write_byte_identical_table1_json(tmp_path):
-    from musiccluster.features import write_kaggle_csv
+    from musiccluster.features.kaggle import write_kaggle_csv
     from test_experiment_cli import toy_features
 
     csv = write_kaggle_csv(toy_features(n_clips=60), tmp_path / "toy.csv")
@@ -208,7 +209,7 @@ def test_an_unreadable_file_is_skipped_with_its_reason(tmp_path, monkeypatch):
     anything) is reported as unreadable and the rest goes on."""
     import librosa
 
-    from musiccluster import segments
+    from musiccluster.features import segments
 
     root = tmp_path / "music"
     root.mkdir()
@@ -260,7 +261,7 @@ def test_papermill_rerun_with_k_above_the_corpus_size_fails_before_any_work(tmp_
 
 def test_cli_k_above_the_number_of_rows_fails_naming_k(tmp_path, capsys):
     from musiccluster.cli import main
-    from musiccluster.features import write_kaggle_csv
+    from musiccluster.features.kaggle import write_kaggle_csv
     from test_experiment_cli import toy_features
 
     csv = write_kaggle_csv(toy_features(n_clips=4, n_seg=2), tmp_path / "toy.csv")
@@ -275,7 +276,7 @@ def test_kmeans_runs_on_one_thread_so_its_bits_do_not_depend_on_the_core_count(m
     from threadpoolctl import threadpool_info
     from sklearn.cluster import KMeans
 
-    from musiccluster.cluster import kmeans
+    from musiccluster.clustering import kmeans
 
     seen = []
     real_fit = KMeans.fit
@@ -302,7 +303,7 @@ def test_the_one_thread_limit_reaches_libraries_loaded_after_its_first_use():
         import numpy as np
         from sklearn.cluster import KMeans
         from threadpoolctl import threadpool_info
-        from musiccluster.cluster import kmeans
+        from musiccluster.clustering import kmeans
         seen = []
         real_fit = KMeans.fit
         def spy(self, *a, **k):
@@ -320,7 +321,7 @@ def test_the_one_thread_limit_reaches_libraries_loaded_after_its_first_use():
 def test_a_vae_encodes_on_one_torch_thread_and_restores_the_setting(monkeypatch):
     import torch
 
-    from musiccluster.model import VAEEmbedder
+    from musiccluster.models.vae import VAEEmbedder
 
     X = np.random.default_rng(0).normal(size=(64, 6)).astype(np.float32)
     vae = VAEEmbedder(latent_dim=2, hidden_dim=8, epochs=1).fit(X)
@@ -334,8 +335,8 @@ def test_a_vae_encodes_on_one_torch_thread_and_restores_the_setting(monkeypatch)
 
 # ------------------------------------------------------------------ exclusion lists (fault-filtered runs)
 def test_exclude_list_drops_clips_from_a_table_and_reports_them(tmp_path):
-    from musiccluster.experiment import load_data
-    from musiccluster.features import write_kaggle_csv
+    from musiccluster.dataset import load_data
+    from musiccluster.features.kaggle import write_kaggle_csv
     from musiccluster.params import Params
     from test_experiment_cli import toy_features
 
@@ -352,8 +353,8 @@ def test_exclude_list_drops_clips_from_a_table_and_reports_them(tmp_path):
 
 
 def test_exclude_list_drops_audio_clips_before_reading_them(audio_dir, tmp_path, monkeypatch):
-    from musiccluster import features as F
-    from musiccluster.experiment import load_data
+    from musiccluster.features import extract as F
+    from musiccluster.dataset import load_data
     from musiccluster.params import Params
 
     listing = tmp_path / "faults.txt"
@@ -369,7 +370,7 @@ def test_exclude_list_drops_audio_clips_before_reading_them(audio_dir, tmp_path,
 
 def test_an_empty_exclude_list_is_an_error(tmp_path):
     from musiccluster.errors import DataError
-    from musiccluster.corpus import read_exclude_list
+    from musiccluster.data.exclude import read_exclude_list
 
     (tmp_path / "empty.txt").write_text("# nothing\n\n")
     with pytest.raises(DataError, match="names no clip"):
@@ -377,11 +378,11 @@ def test_an_empty_exclude_list_is_an_error(tmp_path):
 
 
 def test_an_edited_corpus_generator_renders_the_corpus_anew(monkeypatch):
-    from musiccluster import synth
+    from musiccluster.synth import build
 
-    before = synth._manifest(1, 3.0, 0)
-    monkeypatch.setattr(synth, "source_fingerprint", lambda *names: "edited")
-    after = synth._manifest(1, 3.0, 0)
+    before = build._manifest(1, 3.0, 0)
+    monkeypatch.setattr(build, "source_fingerprint", lambda *names: "edited")
+    after = build._manifest(1, 3.0, 0)
     assert before["generator_source"] != after["generator_source"] == "edited"
 
 
@@ -405,7 +406,7 @@ def test_cli_features_and_experiment_take_an_exclude_list(audio_dir, tmp_path, c
 
 
 def test_exclude_entries_match_from_the_end_of_the_path():
-    from musiccluster.corpus import ExcludeList
+    from musiccluster.data.exclude import ExcludeList
 
     listing = ExcludeList(["jazz.00054", "genres/blues/blues.00001.au", "Album A/01 Song.flac", "C:\\\\x\\\\y.wav"])
     assert "jazz/jazz.00054" in listing and "jazz.00054" in listing  # audio folder and table rows

@@ -235,8 +235,8 @@ def test_difficulty_is_in_the_gtzan_band(tmp_path):
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
     from sklearn.preprocessing import StandardScaler
 
-    from musiccluster.corpus import find_clips
-    from musiccluster.features import extract_features
+    from musiccluster.data.corpus import find_clips
+    from musiccluster.features.extract import extract_features
 
     generate_corpus(tmp_path / "c", n_per_style=10, duration=10.0, progress=False)
     fs = extract_features(find_clips(tmp_path / "c"), n_segments=1, cache=False, progress=False)

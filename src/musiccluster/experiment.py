@@ -20,14 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cache import atomic_pickle, atomic_write_bytes, cache_dir as _cache_dir, load_pickle, \
-    package_fingerprint, stable_hash
-from .cluster import kmeans, pca_embedder, standardize
-from .corpus import ExcludeList, default_corpus_clips, find_clips, read_exclude_list
-from .errors import DataError, ParameterError
-from .features import FeatureSet, extract_features, read_kaggle_csv
-from .metrics import internal_scores
-from .model import VAEEmbedder
+from .cache import atomic_pickle, atomic_write_bytes, load_pickle, package_fingerprint, stable_hash
+from .cache import cache_dir as _cache_dir
+from .clustering import kmeans
+from .dataset import load_data
+from .errors import ParameterError
+from .features.featureset import FeatureSet
+from .features.scaling import standardize
+from .metrics.internal import internal_scores
+from .models.linear import pca_embedder
+from .models.vae import VAEEmbedder
 from .params import Params
 
 #: The paper's Table 1 (silhouette) and the Calinski-Harabasz values its code printed.
@@ -160,83 +162,6 @@ def _labels_digest(labels: np.ndarray) -> str:
     import hashlib
 
     return hashlib.sha256(np.ascontiguousarray(labels, dtype=np.int64).tobytes()).hexdigest()[:16]
-
-
-def describe_source(params: Params, n_clips: int | None = None) -> str:
-    """A one-line name of the corpus a parameter set points at."""
-    if params.data_dir is None:
-        return (f"synthetic GTZAN-shaped stand-in ({params.corpus_clips_per_style} clips per style x 10 "
-                f"styles, {params.corpus_duration:g} s)")
-    return str(Path(params.data_dir).expanduser())
-
-
-def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None,
-              n_jobs: int = -1, progress: bool = True) -> FeatureSet:
-    """Features for ``params.data_dir``: the default corpus, an audio folder or a feature CSV.
-
-    Clips named in ``params.exclude`` are left out (before any audio is read) and
-    listed in the skip report. ``k`` larger than the number of segments there can
-    be fails here, before extraction, with a :class:`ParameterError` naming ``k``.
-    """
-    excluded = read_exclude_list(params.exclude) if params.exclude is not None else None
-    dropped: list[str] = []
-    if params.data_dir is None:
-        folder, clips = default_corpus_clips(
-            params.corpus_clips_per_style, params.corpus_duration, seed=0,
-            cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
-        source = describe_source(params)
-    else:
-        path = Path(params.data_dir).expanduser()
-        if path.is_file():
-            if path.suffix.lower() != ".csv":
-                raise ParameterError("data_dir", f"a file must be a Kaggle-style .csv feature table: {path}")
-            fs = read_kaggle_csv(path, n_mfcc=params.n_mfcc)
-            if excluded:
-                fs = _drop_clips(fs, excluded)
-            _check_k(params.k, fs.n_samples, "rows in the table")
-            fs.source = f"feature table {path} ({fs.n_clips} clips, {fs.n_samples} rows)"
-            return fs
-        clips = find_clips(path)
-        if not clips:
-            raise DataError(f"no audio files found under {path}")
-        source = str(path)
-    if excluded:
-        dropped = [str(c.path) for c in clips if c.clip_id in excluded]
-        clips = [c for c in clips if c.clip_id not in excluded]
-        if not clips:
-            raise DataError(f"every clip is named in the exclude list {params.exclude}")
-    _check_k(params.k, len(clips) * params.n_segments, "segments to be made")
-    fs = extract_features(clips, params.n_segments, params.n_mfcc, params.min_segment_s,
-                          cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
-    if dropped:
-        fs.skipped = _with_skipped(fs.skipped, dropped, f"excluded: named in {params.exclude}")
-    fs.source = f"{source}: {fs.n_clips} clips, {fs.n_samples} segments"
-    if dropped:
-        fs.source += f" ({len(dropped)} excluded by {Path(params.exclude).name})"
-    return fs
-
-
-def _check_k(k: int, n: int, what: str) -> None:
-    if k > n:
-        raise ParameterError("k", f"is {k} but there are at most {n} {what}")
-
-
-def _with_skipped(skipped: pd.DataFrame, paths: list[str], reason: str) -> pd.DataFrame:
-    """The skip report with ``paths`` added, all for one ``reason``."""
-    extra = pd.DataFrame({"path": paths, "reason": reason})
-    return pd.concat([skipped, extra], ignore_index=True) if len(skipped) else extra
-
-
-def _drop_clips(fs: FeatureSet, excluded: ExcludeList) -> FeatureSet:
-    """``fs`` without the rows of the excluded clips; they go to the skip report."""
-    list_path = excluded.source
-    keep = ~fs.meta["clip_id"].astype(str).map(lambda c: c in excluded).to_numpy(dtype=bool)
-    if not keep.any():
-        raise DataError(f"every clip is named in the exclude list {list_path}")
-    gone = fs.meta.loc[~keep].drop_duplicates("clip_id")["clip_id"].astype(str).tolist()
-    skipped = _with_skipped(fs.skipped, gone, f"excluded: named in {list_path}")
-    return FeatureSet(X=fs.X[keep], feature_names=list(fs.feature_names),
-                      meta=fs.meta.loc[keep].reset_index(drop=True), skipped=skipped, source=fs.source)
 
 
 def _environment() -> dict[str, str]:

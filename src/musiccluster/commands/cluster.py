@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         fixed = [flag for dest, flag in TRAINING_OPTIONS.items() if getattr(args, dest) is not None]
         if fixed:
             raise ParameterError(fixed[0].lstrip("-"), "is fixed by the saved model; leave it out with --assign")
-        from ..library import assign_library
+        from ..organize.library import assign_library
 
         quiet_skip_warnings()
         result = assign_library(folder, args.model, args.out, cache=not args.no_cache,
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         params = Params.from_dict({k: v for k, v in overrides.items() if v is not None})  # validate early
         if args.k is not None and args.k < 2:
             raise ParameterError("k", f"must be >= 2, got {args.k}")
-        from ..library import organize_library
+        from ..organize.library import organize_library
 
         quiet_skip_warnings()
         result = organize_library(args.music_dir, args.out, k=args.k, k_range=k_range,

@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     import pandas as pd
 
+    from ..dataset import load_data
     from ..evaluation import evaluate
-    from ..experiment import load_data
 
     quiet_skip_warnings()
     t0 = time.perf_counter()

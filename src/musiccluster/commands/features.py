@@ -33,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     params = Params(data_dir=args.data_dir, n_segments=args.segments, n_mfcc=args.n_mfcc,
                     min_segment_s=args.min_segment, exclude=args.exclude)  # validate before the heavy imports
-    from ..experiment import load_data
-    from ..features import write_kaggle_csv
+    from ..dataset import load_data
+    from ..features.kaggle import write_kaggle_csv
 
     quiet_skip_warnings()
     if args.data_dir is not None and Path(args.data_dir).is_file():

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     values = parse_assignments(args.assignments)
     Params.from_dict(values)  # validate before starting kernels
-    from ..report import rerun_book
+    from ..book.rerun import rerun_book
 
     index = rerun_book(args.name, values, runs_dir=Path(args.runs_dir) if args.runs_dir else None,
                        build=not args.no_html)

@@ -1,188 +1,41 @@
-"""MFCC summary features: the paper's 26 numbers per segment.
+"""Features of a whole corpus: every clip in parallel, cached per clip, with a skip report.
 
-Chapter *MFCC features* narrates this module. For every segment we compute
-``n_mfcc`` MFCCs with librosa's defaults at 22 050 Hz (n_fft 2048, hop 512,
-128 mel bands) and summarise each coefficient over time by its mean and its
-variance (``ddof=0``). Those are exactly the ``mfccN_mean`` / ``mfccN_var``
-columns of the public Kaggle GTZAN feature tables.
+Chapter *MFCC features*. :func:`clip_features` decodes one clip, cuts it into
+segments (:mod:`.segments`) and computes the 26 statistics of each
+(:mod:`.mfcc`); :func:`extract_features` does that for every clip of a corpus
+and returns a :class:`~musiccluster.features.featureset.FeatureSet`.
 """
 
 from __future__ import annotations
 
 import functools
-
-import numpy as np
-import librosa
-
-from ._constants import HOP_LENGTH, N_FFT, N_MELS, SR
-
-
-def feature_names(n_mfcc: int = 13) -> list[str]:
-    """Column names in our order: all means first, then all variances."""
-    return [f"mfcc{i}_mean" for i in range(1, n_mfcc + 1)] + [
-        f"mfcc{i}_var" for i in range(1, n_mfcc + 1)
-    ]
-
-
-def mfcc_stats(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> np.ndarray:
-    """Mean and variance over time of each MFCC of one mono signal.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Mono audio.
-    sr : int
-        Its sample rate (22 050 Hz to match GTZAN tables).
-    n_mfcc : int
-        Number of coefficients.
-
-    Returns
-    -------
-    ndarray of shape (2 * n_mfcc,)
-        ``[mean_1 .. mean_n, var_1 .. var_n]`` as float64.
-    """
-    y = np.asarray(y, dtype=np.float32)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(_mel_power(y, sr)), n_mfcc=n_mfcc).astype(np.float64)
-    return np.concatenate([mfcc.mean(axis=1), mfcc.var(axis=1)])
-
-
-@functools.lru_cache(maxsize=16)
-def _mel_basis(sr: int, n_fft: int, n_mels: int, dtype: str) -> np.ndarray:
-    """librosa's Slaney mel filterbank, built once per process (librosa's own cache is off).
-
-    Read-only, so a caller can never alter the shared copy.
-    """
-    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, norm="slaney", dtype=np.dtype(dtype))
-    basis.flags.writeable = False
-    return basis
-
-
-def _mel_power(y: np.ndarray, sr: int) -> np.ndarray:
-    """``librosa.feature.melspectrogram(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS)``.
-
-    The same operations in the same order as librosa 0.11 (``|stft|**2.0`` with
-    ``center=True`` and zero padding, then the einsum below), so the result is
-    bit-identical; only the filterbank is reused instead of rebuilt per segment.
-    """
-    S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True, pad_mode="constant")) ** 2.0
-    basis = _mel_basis(sr, N_FFT, N_MELS, "float32")  # filters.mel's default dtype
-    return np.einsum("...ft,mf->...mt", S, basis, optimize=True)
-
-
-# ---------------------------------------------------------------------------
-# Feature sets: segments x features, with their clips, labels and skip report
-# ---------------------------------------------------------------------------
 import hashlib
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
+import librosa
+import numpy as np
 import pandas as pd
 
-from .cache import (atomic_write_bytes, cache_dir as _cache_dir, source_fingerprint, stable_hash,
-                    sweep_stale_temporaries)
-from .corpus import Clip
-from .errors import DataError
+from .._constants import SR
+from ..cache import atomic_write_bytes, source_fingerprint, stable_hash, sweep_stale_temporaries
+from ..cache import cache_dir as _cache_dir
+from ..data.corpus import Clip
+from ..errors import DataError
+from ..threads import threadpools as _threadpools
+from .featureset import META_COLUMNS, FeatureSet
+from .mfcc import feature_names, mfcc_stats
 from .segments import SkipClip, load_audio, segment_bounds
-from .threads import threadpools as _threadpools
 
 #: Bump when the numbers produced for a clip change (invalidates the cache). The cache key also
 #: holds a fingerprint of the source of this module and of ``segments``, so an edit there can never
 #: serve features computed by the old code, and the versions of librosa, numpy, scipy, soundfile
 #: (and libsndfile) and soxr, so an upgraded dependency cannot either (see ``_clip_key``).
 FEATURE_VERSION = "1"
-_FEATURE_SOURCES = ("features.py", "segments.py", "_constants.py")
+_FEATURE_SOURCES = ("features/extract.py", "features/mfcc.py", "features/segments.py", "_constants.py")
 #: Clips whose peak stays below this level (dBFS) are skipped as silent.
 SILENCE_DBFS = -80.0
-
-META_COLUMNS = ["filename", "clip_id", "segment", "label", "path", "start_s", "end_s", "clip_duration_s"]
-
-
-@dataclass
-class FeatureSet:
-    """Features of every segment, plus where each row came from.
-
-    Attributes
-    ----------
-    X : ndarray of shape (n_segments_total, 2 * n_mfcc)
-        Raw (unscaled) MFCC statistics, one row per segment.
-    feature_names : list of str
-        Column names of ``X`` (``mfcc1_mean`` ... ``mfccN_var``).
-    meta : DataFrame
-        One row per segment: ``filename`` (Kaggle style), ``clip_id``,
-        ``segment`` index, ``label`` (None where unknown), ``path`` of the
-        source file ('' when read from a table), ``start_s`` and ``end_s``
-        of the segment and ``clip_duration_s`` of its clip (NaN from a table).
-    skipped : DataFrame
-        Columns ``path`` and ``reason``: every input that was not used.
-    source : str
-        Human-readable description of where the data came from.
-    """
-
-    X: np.ndarray
-    feature_names: list[str]
-    meta: pd.DataFrame
-    skipped: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["path", "reason"])
-    )
-    source: str = ""
-
-    def __post_init__(self) -> None:
-        if self.X.shape[0] != len(self.meta):
-            raise ValueError("X and meta must have the same number of rows")
-
-    @property
-    def n_samples(self) -> int:
-        return int(self.X.shape[0])
-
-    @property
-    def n_features(self) -> int:
-        return int(self.X.shape[1])
-
-    @property
-    def n_clips(self) -> int:
-        return int(self.meta["clip_id"].nunique())
-
-    @property
-    def groups(self) -> np.ndarray:
-        """Clip id of every row (to keep a clip's segments together)."""
-        return self.meta["clip_id"].to_numpy()
-
-    @property
-    def labels(self) -> np.ndarray | None:
-        """Label of every row, or ``None`` when no row has one."""
-        lab = self.meta["label"]
-        if lab.isna().all():
-            return None
-        return lab.fillna("(none)").astype(str).to_numpy()
-
-    def identity(self) -> str:
-        """Content hash of the data (values, names and row identities)."""
-        digest = hashlib.sha256()
-        digest.update(np.ascontiguousarray(self.X, dtype=np.float64).tobytes())
-        digest.update("|".join(self.feature_names).encode())
-        digest.update("|".join(self.meta["clip_id"].astype(str)).encode())
-        digest.update("|".join(self.meta["label"].fillna("").astype(str)).encode())
-        return digest.hexdigest()[:16]
-
-    def clip_table(self) -> pd.DataFrame:
-        """One row per clip: ``clip_id``, ``label``, ``path``, ``n_segments``."""
-        g = self.meta.groupby("clip_id", sort=False)
-        return pd.DataFrame({
-            "label": g["label"].first(),
-            "path": g["path"].first(),
-            "n_segments": g.size(),
-            "duration_s": g["clip_duration_s"].first(),
-        }).reset_index()
-
-    def to_frame(self) -> pd.DataFrame:
-        """Meta columns and features side by side."""
-        return pd.concat(
-            [self.meta.reset_index(drop=True),
-             pd.DataFrame(self.X, columns=self.feature_names)], axis=1
-        )
 
 
 # ------------------------------------------------------------ per-clip work
@@ -444,84 +297,5 @@ def _assemble(clips, results, n_segments, n_mfcc, sr, source) -> FeatureSet:
 
 
 # ------------------------------------------------------ Kaggle-style tables
-_SEGMENT_NAME = re.compile(r"^(?P<clip>.+)\.(?P<seg>\d{1,3})\.(?P<ext>[A-Za-z0-9]+)$")
 
 
-def _parse_filename(name: str) -> tuple[str, int]:
-    """``blues.00000.3.wav`` -> ('blues.00000', 3); ``blues.00000.wav`` -> ('blues.00000', 0)."""
-    m = _SEGMENT_NAME.match(name)
-    if m:
-        return m.group("clip"), int(m.group("seg"))
-    return os.path.splitext(name)[0], 0
-
-
-def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSet:
-    """Read a Kaggle GTZAN-style feature table (``features_30_sec.csv`` / ``features_3_sec.csv``).
-
-    Uses ``filename``, ``mfcc1_mean``/``mfcc1_var`` ... ``mfccN_mean``/``mfccN_var``
-    and, where present, ``label`` and ``length``. Segment rows
-    (``blues.00000.3.wav``) are grouped by clip (``blues.00000``).
-
-    Raises
-    ------
-    DataError
-        If the file is missing or lacks required columns.
-    """
-    path = Path(path)
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise DataError(f"no such feature table: {path}") from None
-    except Exception as exc:
-        raise DataError(f"cannot read feature table {path}: {exc}") from None
-    names = feature_names(n_mfcc)
-    missing = [c for c in ["filename", *names] if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"{path.name} lacks columns {', '.join(missing[:5])}"
-            + (" ..." if len(missing) > 5 else "") + f" (n_mfcc={n_mfcc})"
-        )
-    X = df[names].to_numpy(dtype=np.float64)
-    finite = np.all(np.isfinite(X), axis=1)
-    parsed = [_parse_filename(str(f)) for f in df["filename"]]
-    length = df["length"].to_numpy() if "length" in df.columns else np.full(len(df), np.nan)
-    labels = df["label"].astype(str).where(df["label"].notna(), None) if "label" in df.columns else [None] * len(df)
-    meta = pd.DataFrame({
-        "filename": df["filename"].astype(str),
-        "clip_id": [c for c, _ in parsed],
-        "segment": [s for _, s in parsed],
-        "label": list(labels),
-        "path": "",
-        "start_s": [s * (n / SR) if np.isfinite(n) else np.nan for (_, s), n in zip(parsed, length)],
-        "end_s": [(s + 1) * (n / SR) if np.isfinite(n) else np.nan for (_, s), n in zip(parsed, length)],
-        "clip_duration_s": np.nan,  # a table does not say how long the clip was
-    }, columns=META_COLUMNS)
-    skipped = pd.DataFrame(
-        {"path": meta.loc[~finite, "filename"], "reason": "non-finite feature values"},
-        columns=["path", "reason"],
-    )
-    keep = np.flatnonzero(finite)
-    return FeatureSet(X[keep], names, meta.iloc[keep].reset_index(drop=True), skipped,
-                      source=f"feature table {path.name}")
-
-
-def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path:
-    """Write a feature set in the Kaggle GTZAN table format.
-
-    Columns: ``filename``, ``length`` (segment samples), then
-    ``mfcc1_mean, mfcc1_var, mfcc2_mean, ...`` interleaved as Kaggle orders
-    them, then ``label``. :func:`read_kaggle_csv` reads it back.
-    """
-    path = Path(path)
-    n = features.n_features // 2
-    df = pd.DataFrame({"filename": features.meta["filename"].to_numpy()})
-    seconds = (features.meta["end_s"] - features.meta["start_s"]).reset_index(drop=True)
-    df["length"] = (seconds * SR).round().astype("Int64")
-    values = pd.DataFrame(features.X, columns=features.feature_names)
-    for i in range(1, n + 1):
-        df[f"mfcc{i}_mean"] = values[f"mfcc{i}_mean"].to_numpy()
-        df[f"mfcc{i}_var"] = values[f"mfcc{i}_var"].to_numpy()
-    df["label"] = features.meta["label"].to_numpy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, df.to_csv(index=False).encode())
-    return path

@@ -70,14 +70,18 @@ import pandas as pd
 from scipy import sparse
 from sklearn.metrics import calinski_harabasz_score, silhouette_samples
 
-from .baselines import AEEmbedder, clip_null, gaussian_null, gmm_labels
-from .cache import atomic_pickle, atomic_write_bytes, cache_dir as _cache_dir, load_pickle, \
-    package_fingerprint, stable_hash
-from .cluster import kmeans, pca_embedder, standardize
-from .errors import ParameterError
-from .external import EXTERNAL_METRICS, external_scores, scores_from_contingency
-from .features import FeatureSet
-from .params import LOSS_REDUCTIONS, Params
+from ..cache import atomic_pickle, atomic_write_bytes, load_pickle, package_fingerprint, stable_hash
+from ..cache import cache_dir as _cache_dir
+from ..clustering import gmm_labels, kmeans
+from ..errors import ParameterError
+from ..features.featureset import FeatureSet
+from ..features.scaling import standardize
+from ..metrics.external import EXTERNAL_METRICS, external_scores, scores_from_contingency
+from ..metrics.geometry import active_units
+from ..models.autoencoder import AEEmbedder
+from ..models.linear import pca_embedder
+from ..params import LOSS_REDUCTIONS, Params
+from .nulls import clip_null, gaussian_null
 
 #: Methods compared, key -> display name.
 METHODS: dict[str, str] = {
@@ -254,14 +258,9 @@ def _multiplicities(n_units: int, n_boot: int, rng: np.random.Generator) -> np.n
     return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot).astype(np.float64)
 
 
-def active_units(Z: np.ndarray, threshold: float = 0.01) -> int:
-    """Dimensions of an embedding whose values vary across the rows by more than ``threshold`` (variance)."""
-    return int((np.asarray(Z, dtype=np.float64).var(axis=0) > threshold).sum())
-
-
 def effective_dimensions(Z: np.ndarray) -> float:
     """Participation ratio ``(sum l)^2 / sum l^2`` of the covariance eigenvalues (1 to n_dims)."""
-    from .report import effective_dimensions as _eff
+    from ..metrics.geometry import effective_dimensions as _eff
 
     return _eff(Z)
 
@@ -384,7 +383,7 @@ def _cluster(method: str, Z: np.ndarray, k: int, seed: int) -> np.ndarray:
 def _embed(X: np.ndarray, params: Params, seed: int, methods: Sequence[str], threshold: float,
            loss_reduction: str | None = None, beta: float | None = None) -> tuple[dict, dict]:
     """Fit the embedders for one seed: embeddings and their health numbers."""
-    from .model import VAEEmbedder
+    from ..models.vae import VAEEmbedder
 
     emb, health = {}, {}
     for m in methods:
@@ -1277,7 +1276,7 @@ def corpus_kind(params: Params, labels: Sequence[str], source: str = "") -> str:
     and the source that :func:`musiccluster.experiment.load_data` gives it), ``"gtzan"`` (a data set
     from ``data_dir`` labelled with exactly GTZAN's ten genres) or ``"other"`` (anything else, e.g.
     features handed to :func:`compute_evaluation` directly)."""
-    from ._constants import GTZAN_GENRES
+    from .._constants import GTZAN_GENRES
 
     if params.data_dir is None:
         return "stand-in" if str(source).startswith("synthetic") else "other"
@@ -1513,7 +1512,7 @@ def evaluate(params: Params | dict | None = None, config: EvalConfig | dict | No
     -------
     EvaluationResult
     """
-    from .experiment import load_data
+    from ..dataset import load_data
 
     params = Params.coerce(params, **overrides)
     if config is None:

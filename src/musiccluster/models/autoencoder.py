@@ -19,7 +19,6 @@ K-Means directly on the 26 standardised features needs no helper: it is
 
 from __future__ import annotations
 
-import warnings
 from typing import Callable
 
 import numpy as np
@@ -28,11 +27,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
-from .model import check_training_data, train_minibatches
-
-#: Added to every GMM covariance diagonal (the features are z-scored, so 1e-3 of a unit variance);
-#: keeps small clusters in 26 dimensions from producing singular covariances.
-GMM_REG_COVAR = 1e-3
+from .training import check_training_data, train_minibatches
 
 
 class LinearAE(nn.Module):
@@ -129,106 +124,3 @@ class AEEmbedder(BaseEstimator, TransformerMixin):
         return x_hat.numpy().astype(np.float64)
 
 
-def gmm_labels(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
-    """Hard assignments of a ``k``-component Gaussian mixture (full covariances) fitted to ``X``.
-
-    Seeded (k-means initialisation with ``random_state=seed``), one
-    initialisation, :data:`GMM_REG_COVAR` on the covariance diagonals. Falls
-    back to diagonal covariances, with a warning, if the full fit fails.
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.mixture import GaussianMixture
-
-    X = np.asarray(X, dtype=np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        try:
-            gm = GaussianMixture(k, covariance_type="full", reg_covar=GMM_REG_COVAR, random_state=seed,
-                                 max_iter=200).fit(X)
-        except ValueError as exc:  # pragma: no cover - needs a pathological table
-            warnings.warn(f"full-covariance GMM failed ({exc}); using diagonal covariances", stacklevel=2)
-            gm = GaussianMixture(k, covariance_type="diag", reg_covar=GMM_REG_COVAR, random_state=seed,
-                                 max_iter=200).fit(X)
-    return gm.predict(X).astype(int)
-
-
-def gaussian_null(X: np.ndarray, n: int | None = None, seed: int = 0) -> np.ndarray:
-    """Draw ``n`` rows from one Gaussian with the mean and covariance of ``X``.
-
-    Data with no cluster structure at all, but the same first two moments
-    (scale, correlations) as the real features: every score a pipeline earns
-    on it is earned without clusters.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        The real (raw or standardised) features.
-    n : int, optional
-        Rows to draw (default: as many as ``X`` has).
-    seed : int
-        Seeds the draw (``numpy.random.default_rng([seed, 7])``, so the draw is
-        independent of anything else seeded with ``seed``).
-
-    Returns
-    -------
-    ndarray of shape (n, n_features)
-    """
-    X = np.asarray(X, dtype=np.float64)
-    n = X.shape[0] if n is None else int(n)
-    rng = np.random.default_rng([seed, 7])
-    cov = np.atleast_2d(np.cov(X, rowvar=False))
-    # eigh tolerates the singular covariances of tables with fewer rows than features.
-    return rng.multivariate_normal(X.mean(axis=0), cov, size=n, method="eigh")
-
-
-def clip_null(X: np.ndarray, groups: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Structureless data that keeps the clip structure of ``X``: clips, but no clusters of clips.
-
-    Every clip gets one centre drawn from a Gaussian with the mean and
-    covariance of the real clip means; its segments are that centre plus
-    Gaussian deviations with the pooled within-clip covariance of the real
-    data, centred within the clip (so the clip's mean is exactly its centre,
-    and the pooled within-clip covariance of the draw estimates the real one
-    without bias). The draw thus has groups of near-duplicate segments, as a
-    segmented corpus does, and nothing else: the silhouette it earns is what
-    the clips alone are worth.
-
-    When every clip has a single row (a clip-level table) there is no
-    within-clip scatter, and the draw is exactly :func:`gaussian_null` with
-    the same seed.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        The real (raw or standardised) features.
-    groups : array of shape (n_samples,)
-        Clip id of every row; the draw's rows belong to the same clips.
-    seed : int
-        Seeds the draw (``numpy.random.default_rng([seed, 8])``).
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_features)
-    """
-    X = np.asarray(X, dtype=np.float64)
-    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)), sort=False)
-    if len(codes) != len(X):
-        raise ValueError(f"groups has {len(codes)} entries for {len(X)} rows")
-    n_clips = len(uniques)
-    counts = np.bincount(codes, minlength=n_clips).astype(np.float64)
-    if counts.max() <= 1:
-        return gaussian_null(X, seed=seed)
-    n, d = X.shape
-    means = np.zeros((n_clips, d))
-    np.add.at(means, codes, X)
-    means /= counts[:, None]
-    resid = X - means[codes]
-    within = resid.T @ resid / max(n - n_clips, 1)
-    between = np.atleast_2d(np.cov(means, rowvar=False)) if n_clips > 1 else np.zeros((d, d))
-    rng = np.random.default_rng([seed, 8])
-    centres = rng.multivariate_normal(means.mean(axis=0), between, size=n_clips, method="eigh")
-    dev = rng.multivariate_normal(np.zeros(d), within, size=n, method="eigh")
-    dev_means = np.zeros((n_clips, d))
-    np.add.at(dev_means, codes, dev)
-    dev -= (dev_means / counts[:, None])[codes]
-    return centres[codes] + dev

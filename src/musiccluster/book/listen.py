@@ -16,7 +16,7 @@ import io
 import numpy as np
 import pandas as pd
 
-from ._constants import SR
+from .._constants import SR
 
 
 def typical_segments(embedding: np.ndarray, labels: np.ndarray, centers: np.ndarray, meta: pd.DataFrame,
@@ -61,7 +61,7 @@ def segment_audio(row: pd.Series | dict, seconds: float = 3.0, sr: int = SR) -> 
     """Up to ``seconds`` of a segment's audio, read from its source file, starting at ``start_s``."""
     import soundfile as sf
 
-    from .segments import load_audio
+    from ..features.segments import load_audio
 
     start = float(row["start_s"])
     try:  # read only the part we need when the file allows seeking

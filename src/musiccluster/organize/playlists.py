@@ -35,7 +35,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from .cache import atomic_write_bytes
+from ..cache import atomic_write_bytes
 
 ASSIGNMENT_COLUMNS = ["path", "cluster", "confidence", "distance", "rank", "duration_s",
                       "n_segments", "label", "x", "y"]

@@ -10,11 +10,10 @@ from __future__ import annotations
 import ast
 from typing import Any, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
-from .params import Params
+from ..errors import ParameterError
+from ..params import Params
 
 
 def chapter_params(namespace: Mapping[str, Any], extra: Iterable[str] = ()) -> Params:
@@ -76,18 +75,3 @@ def params_table(params: Params) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("parameter")
 
 
-def glue_number(name: str, value: float, fmt: str = "{:.3f}", display: bool = False) -> str:
-    """Glue a formatted number for ``{glue:text}`` in the prose; returns the text."""
-    from myst_nb import glue
-
-    text = fmt.format(value) if isinstance(value, (int, float, np.floating, np.integer)) else str(value)
-    glue(name, text, display=display)
-    return text
-
-
-def glue_text(name: str, text: str) -> str:
-    """Glue a computed sentence fragment (e.g. a verdict) for the prose."""
-    from myst_nb import glue
-
-    glue(name, text, display=False)
-    return text

@@ -8,30 +8,16 @@ Two embeddings of the standardised features, each followed by K-Means:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
 
 from .errors import ParameterError
 from .threads import threadpools
 
 #: Above this many rows :func:`kmeans` switches to MiniBatchKMeans (memory and time).
 MINIBATCH_THRESHOLD = 50_000
-
-
-def standardize(X: np.ndarray) -> tuple[np.ndarray, StandardScaler]:
-    """z-score every feature over the data (the paper's protocol); returns (X_scaled, scaler).
-
-    Constant features get unit scale (scikit-learn's rule) instead of a division by 0.
-    """
-    scaler = StandardScaler()
-    return scaler.fit_transform(np.asarray(X, dtype=np.float64)), scaler
-
-
-def pca_embedder(n_components: int = 4, seed: int = 0) -> PCA:
-    """PCA with a deterministic full SVD (the paper's baseline)."""
-    return PCA(n_components=n_components, svd_solver="full", random_state=seed)
 
 
 def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans | MiniBatchKMeans:
@@ -57,3 +43,31 @@ def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans
     # the threads finish, so the centres' last bits (and, rarely, a label) would depend on the core count.
     with threadpools().limit(limits=1):
         return model.fit(Z)
+
+
+#: Added to every GMM covariance diagonal (the features are z-scored, so 1e-3 of a unit variance);
+#: keeps small clusters in 26 dimensions from producing singular covariances.
+GMM_REG_COVAR = 1e-3
+
+
+def gmm_labels(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Hard assignments of a ``k``-component Gaussian mixture (full covariances) fitted to ``X``.
+
+    Seeded (k-means initialisation with ``random_state=seed``), one
+    initialisation, :data:`GMM_REG_COVAR` on the covariance diagonals. Falls
+    back to diagonal covariances, with a warning, if the full fit fails.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.mixture import GaussianMixture
+
+    X = np.asarray(X, dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            gm = GaussianMixture(k, covariance_type="full", reg_covar=GMM_REG_COVAR, random_state=seed,
+                                 max_iter=200).fit(X)
+        except ValueError as exc:  # pragma: no cover - needs a pathological table
+            warnings.warn(f"full-covariance GMM failed ({exc}); using diagonal covariances", stacklevel=2)
+            gm = GaussianMixture(k, covariance_type="diag", reg_covar=GMM_REG_COVAR, random_state=seed,
+                                 max_iter=200).fit(X)
+    return gm.predict(X).astype(int)

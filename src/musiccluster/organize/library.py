@@ -94,12 +94,13 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from ._constants import AUDIO_EXTENSIONS, SR
-from .cache import atomic_write_bytes, cache_dir as _cache_dir
-from .corpus import Clip, find_clips
-from .errors import DataError, ParameterError
-from .params import Params
+from .._constants import AUDIO_EXTENSIONS, SR
+from ..cache import atomic_write_bytes
+from ..cache import cache_dir as _cache_dir
+from ..data.corpus import Clip, find_clips
+from ..errors import DataError, ParameterError
+from ..params import Params
+from .. import __version__
 
 #: Embeddings ``method`` can name.
 METHODS: tuple[str, ...] = ("vae", "pca", "raw")
@@ -341,7 +342,8 @@ def extract_library_features(clips: Sequence[Clip], params: Params, *, cache: bo
         If no track at all could be used; its ``skipped`` attribute holds
         every file's reason.
     """
-    from .features import FeatureSet, extract_features
+    from ..features.extract import extract_features
+    from ..features.featureset import FeatureSet
 
     clips = list(clips)
     cached, todo = _partition_cached(clips, params, cache_dir) if cache else ([], clips)
@@ -390,7 +392,7 @@ def _partition_cached(clips: list[Clip], params: Params, cache_dir) -> tuple[lis
     both groups go through the same cached extractor, which checks for itself.
     """
     try:
-        from .features import _clip_key
+        from ..features.extract import _clip_key
 
         folder = _cache_dir(cache_dir) / "features"
     except Exception:  # pragma: no cover - the extractor changed: no shortcut
@@ -557,7 +559,7 @@ class LibraryModel:
 
     def _network(self):
         if self._vae is None:
-            from .model import LinearVAE
+            from ..models.vae import LinearVAE
 
             net = LinearVAE(**self.vae_config)
             net.load_state_dict(self.vae_state)
@@ -699,7 +701,8 @@ def fit_embedding(X: np.ndarray, method: str, params: Params, progress: bool = T
 
     Returns the model (no centres yet) and the VAE training history (or None).
     """
-    from .cluster import pca_embedder, standardize
+    from ..features.scaling import standardize
+    from ..models.linear import pca_embedder
 
     Xs, scaler = standardize(X)
     feature_params = {"n_segments": params.n_segments, "n_mfcc": params.n_mfcc,
@@ -715,7 +718,7 @@ def fit_embedding(X: np.ndarray, method: str, params: Params, progress: bool = T
         model.pca_mean, model.pca_components = pca.mean_.copy(), pca.components_.copy()
         model.info["pca_explained_variance"] = [float(v) for v in pca.explained_variance_ratio_]
     elif method == "vae":
-        from .model import VAEEmbedder
+        from ..models.vae import VAEEmbedder
 
         vae = VAEEmbedder(params.latent_dim, params.hidden_dim, params.epochs, params.lr,
                           params.batch_size, params.beta, params.loss_reduction, params.seed,
@@ -730,7 +733,7 @@ def fit_embedding(X: np.ndarray, method: str, params: Params, progress: bool = T
 
 
 def _feature_version() -> str:
-    from .features import FEATURE_VERSION
+    from ..features.extract import FEATURE_VERSION
 
     return FEATURE_VERSION
 
@@ -758,8 +761,8 @@ def choose_k(Z: np.ndarray, codes: np.ndarray, n_tracks: int, k_range: tuple[int
     """
     from tqdm.auto import tqdm
 
-    from .cluster import kmeans
-    from .metrics import internal_scores
+    from ..clustering import kmeans
+    from ..metrics.internal import internal_scores
 
     if n_tracks > K_SELECTION_MAX_TRACKS:
         rng = np.random.default_rng(seed)
@@ -938,7 +941,7 @@ def _resolve_params(params: Params | dict | None, overrides: dict[str, Any]) -> 
 
 def _cache_location(cache_dir) -> Path:
     """The folder :func:`musiccluster.cache.cache_dir` would use, without creating it."""
-    from .cache import ENV_VAR
+    from ..cache import ENV_VAR
 
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
@@ -1100,7 +1103,7 @@ def _train(fs, out: Path, *, scan: Scan, k, k_range, method, params, progress, t
     ``release``: drop ``fs.meta`` (one row per segment, ~4 KB per track) once the per-track
     table is made (for a FeatureSet nobody else holds).
     """
-    from .cluster import kmeans
+    from ..clustering import kmeans
     from .playlists import write_outputs
 
     log = _log(progress)

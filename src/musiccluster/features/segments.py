@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ._constants import SR
+from .._constants import SR
 
 
 class SkipClip(Exception):

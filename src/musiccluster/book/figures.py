@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import functools
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import matplotlib.pyplot as plt
 
-from ._constants import HOP_LENGTH, N_FFT, N_MELS, SR
-
+from .._constants import HOP_LENGTH, N_FFT, N_MELS, SR
 
 #: Font sizes for figures shown about 700 pixels wide in the book.
 STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,

@@ -1,0 +1,1 @@
+"""Organise a music folder into playlists (``musiccluster cluster``)."""
