@@ -1,15 +1,22 @@
-"""One thread for numerical libraries, cheaply (used by :mod:`features` and :mod:`cluster`).
+"""One thread for every numerical library: the same bits whatever the core count.
 
-MFCCs and K-Means are computed on one BLAS/OpenMP thread so that their bits do not depend on the
-core count. Creating a :class:`threadpoolctl.ThreadpoolController` inspects every loaded library
-(~3 ms); limiting through an existing one costs ~0.02 ms, so each process keeps one. A controller
-only knows the libraries loaded when it was made (scikit-learn's OpenMP runtime, for one, arrives
-with its first import), so it is made again whenever modules have been imported since.
+MFCCs, K-Means and the networks are computed on one thread so that floating-point sums happen in
+one order (scikit-learn's K-Means adds per-thread partial sums in the order threads finish; a
+multi-threaded BLAS splits dot products by the core count). Parallelism comes from processing
+clips or seeds side by side in worker processes instead. :func:`single_threaded` is the one guard
+for all of them; :func:`threadpools` is the cheap per-process controller it uses.
+
+Creating a :class:`threadpoolctl.ThreadpoolController` inspects every loaded library (~3 ms);
+limiting through an existing one costs ~0.02 ms, so each process keeps one. A controller only knows
+the libraries loaded when it was made (scikit-learn's OpenMP runtime, for one, arrives with its
+first import), so it is made again whenever modules have been imported since.
 """
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 from threadpoolctl import ThreadpoolController
 
@@ -18,9 +25,28 @@ _modules_seen = -1
 
 
 def threadpools() -> ThreadpoolController:
-    """This process's controller; ``threadpools().limit(limits=1)`` is the one-thread context."""
+    """This process's controller (made again when modules were imported since)."""
     global _controller, _modules_seen
     if _controller is None or len(sys.modules) != _modules_seen:
         _controller = ThreadpoolController()
         _modules_seen = len(sys.modules)
     return _controller
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS, OpenMP and (when torch is loaded) torch's intra-op pool on one thread; restored after.
+
+    torch is limited only where it is already imported, so a caller that never trains does not
+    pay for importing it.
+    """
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
+    with threadpools().limit(limits=1):
+        if torch is not None:
+            torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(torch_threads)
