@@ -134,6 +134,7 @@ def compare(a: Path, b: Path) -> int:
 
 
 def main() -> int:
+    global WORK
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("record")
@@ -146,7 +147,6 @@ def main() -> int:
     c.add_argument("b", type=Path)
     args = ap.parse_args()
     if args.cmd == "record":
-        global WORK
         WORK = args.work.resolve()
         record(args.dest.resolve(), set(args.only))
         return 0
