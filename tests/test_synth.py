@@ -17,6 +17,7 @@ from musiccluster.synth import (
     GENERATOR_VERSION, STYLE_TEMPLATES, default_corpus_dir, ensure_default_corpus, generate_corpus,
     render_clip, style_table,
 )
+from musiccluster.synth import build, compose, render, styles
 
 
 def _digest(folder):
@@ -54,7 +55,7 @@ def test_compositions_stay_clear_of_the_symusic_traps_and_sound_like_their_style
     for style in GTZAN_GENRES:
         tpl = STYLE_TEMPLATES[style]
         for i in range(12):
-            score, production = S._compose(style, i, 12.0, 0)
+            score, production = compose._compose(style, i, 12.0, 0)
             melodic = [t for t in score.tracks if not t.is_drum]
             assert all(t.program not in S.EXCLUDED_PROGRAMS for t in melodic)
             assert max(n.pitch for t in melodic for n in t.notes) <= S.MAX_PITCH
@@ -67,7 +68,7 @@ def test_compositions_stay_clear_of_the_symusic_traps_and_sound_like_their_style
 
 
 def test_non_finite_samples_fall_back_to_the_plain_arrangement(monkeypatch):
-    real = S._render_score
+    real = render._render_score
     calls = []
 
     def nan_unless_plain(score, n):
@@ -77,9 +78,9 @@ def test_non_finite_samples_fall_back_to_the_plain_arrangement(monkeypatch):
             y[100:200] = np.nan
         return y
 
-    monkeypatch.setattr(S, "_render_score", nan_unless_plain)
+    monkeypatch.setattr(render, "_render_score", nan_unless_plain)
     y = render_clip("pop", 1, duration=2.0)
-    monkeypatch.setattr(S, "_render_score", real)
+    monkeypatch.setattr(render, "_render_score", real)
     assert len(calls) == 2 and np.all(np.isfinite(y))
     np.testing.assert_array_equal(y, render_clip("pop", 1, duration=2.0, safe=True))
 
@@ -138,10 +139,11 @@ def test_symusics_read_past_a_sample_end_cannot_reach_the_audio(tmp_path):
     code = textwrap.dedent("""
         import contextlib, sys, numpy as np
         from musiccluster import synth
+        from musiccluster.synth import compose, render
         np.save(sys.argv[1], synth.render_clip("reggae", 18))
-        synth._defined_freed_memory = contextlib.nullcontext  # unguarded, the stray read shows as NaN
-        score, _ = synth._compose("reggae", 18, 30.0, 0)
-        assert not np.all(np.isfinite(synth._render_score(score, 30 * 22050))), "no stray read any more"
+        render._defined_freed_memory = contextlib.nullcontext  # unguarded, the stray read shows as NaN
+        score, _ = compose._compose("reggae", 18, 30.0, 0)
+        assert not np.all(np.isfinite(render._render_score(score, 30 * 22050))), "no stray read any more"
     """)
     env = {**os.environ, "MALLOC_PERTURB_": "255"}
     done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
@@ -174,7 +176,7 @@ def test_other_arguments_replace_a_corpus_but_never_a_foreign_folder(tmp_path):
 
 
 def test_an_interrupted_generation_leaves_nothing_that_looks_complete(tmp_path, monkeypatch):
-    real_render_all = S._render_all
+    real_render_all = build._render_all
 
     def fails_on_pop(style, index, duration=30.0, seed=0, safe=False):
         if style == "pop":
@@ -185,11 +187,11 @@ def test_an_interrupted_generation_leaves_nothing_that_looks_complete(tmp_path, 
         real_render_all(jobs[: len(jobs) // 2], n_jobs, progress)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(S, "render_clip", fails_on_pop)
+    monkeypatch.setattr(build, "render_clip", fails_on_pop)  # where the workers look it up
     with pytest.raises(RuntimeError, match="disk full"):
         generate_corpus(tmp_path / "c", n_per_style=1, duration=1.0, progress=False, n_jobs=1)
     assert list(tmp_path.iterdir()) == []
-    monkeypatch.setattr(S, "_render_all", interrupted)
+    monkeypatch.setattr(build, "_render_all", interrupted)
     with pytest.raises(KeyboardInterrupt):
         generate_corpus(tmp_path / "c", n_per_style=1, duration=1.0, progress=False, n_jobs=1)
     assert list(tmp_path.iterdir()) == []
@@ -203,6 +205,16 @@ def test_default_corpus_lives_in_the_cache(tmp_path, monkeypatch):
     assert default_corpus_dir().name == f"synth-v{GENERATOR_VERSION}-n20-d30-s0"
 
 
+def test_the_manifest_fingerprints_every_module_of_the_generator():
+    """An edit to any module of the package (or to the constants) renders the corpus anew."""
+    names = build._generator_sources()
+    for module in (S, styles, compose, render, build):
+        assert f"synth/{os.path.basename(module.__file__)}" in names
+    assert names[-1] == "_constants.py" and names[:-1] == sorted(names[:-1])
+    manifest = build._manifest(1, 3.0, 0)
+    assert manifest["generator"] == "musiccluster.synth" and manifest["generator_version"] == GENERATOR_VERSION
+
+
 def test_a_hanging_render_cannot_stall_generation(tmp_path, monkeypatch):
     import time as _time
 
@@ -213,8 +225,8 @@ def test_a_hanging_render_cannot_stall_generation(tmp_path, monkeypatch):
             _time.sleep(3600)  # what symusic 0.5.9 does on a few programs at very high pitches
         return real(style, index, duration, seed, safe=safe)
 
-    monkeypatch.setattr(S, "render_clip", hangs_on_metal)
-    monkeypatch.setattr(S, "RENDER_TIMEOUT_S", 3.0)
+    monkeypatch.setattr(build, "render_clip", hangs_on_metal)  # where the workers look it up
+    monkeypatch.setattr(build, "RENDER_TIMEOUT_S", 3.0)
     t0 = _time.monotonic()
     with pytest.warns(RuntimeWarning, match=r"metal\.00000\.flac took over 3 s; .*plain arrangement"):
         paths = S.generate_corpus(tmp_path / "c", n_per_style=1, duration=2.0, progress=False, n_jobs=2)
