@@ -30,12 +30,14 @@ from .features.scaling import standardize
 from .metrics.internal import internal_scores
 from .models.linear import pca_embedder
 from .models.vae import VAEEmbedder
+from .paper import PAPER_TABLE1 as PAPER
+from .paper import TABLE1_METHODS
 from .params import Params
 
-#: The paper's Table 1 (silhouette) and the Calinski-Harabasz values its code printed.
+#: The paper's Table 1 (:data:`musiccluster.paper.PAPER_TABLE1`) as a table, rows by method.
 PAPER_TABLE1 = pd.DataFrame(
-    {"silhouette": [0.4811, 0.3015], "calinski_harabasz": [8788.7, 2200.9]},
-    index=pd.Index(["VAE + K-Means", "PCA + K-Means"], name="method"),
+    {metric: [PAPER[m][metric] for m in TABLE1_METHODS] for metric in ("silhouette", "calinski_harabasz")},
+    index=pd.Index(list(TABLE1_METHODS.values()), name="method"),
 )
 
 
@@ -71,7 +73,7 @@ class ExperimentResult:
         z-scored features (what both methods see).
     vae, pca : MethodResult
     history : DataFrame
-        VAE training curves (see :class:`musiccluster.model.VAEEmbedder`).
+        VAE training curves (see :class:`musiccluster.models.vae.VAEEmbedder`).
     vae_model : VAEEmbedder
     pca_explained_variance : ndarray
         Explained-variance ratio of each PCA component.
@@ -134,8 +136,8 @@ class ExperimentResult:
             "labels_sha256_vae": _labels_digest(self.vae.labels),
             "labels_sha256_pca": _labels_digest(self.pca.labels),
             "final_epoch": {k: float(v) for k, v in self.history.iloc[-1].items()} if len(self.history) else {},
-            "paper": {"silhouette_vae": 0.4811, "silhouette_pca": 0.3015,
-                      "calinski_harabasz_vae": 8788.7, "calinski_harabasz_pca": 2200.9},
+            "paper": {f"{metric}_{m}": PAPER[m][metric]
+                      for metric in ("silhouette", "calinski_harabasz") for m in TABLE1_METHODS},
             "params": self.params.to_dict(),
             "library_fingerprint": self.fingerprint,
             "environment": self.environment,

@@ -7,7 +7,35 @@ import sys
 import warnings
 
 
-def add_data_options(parser: argparse.ArgumentParser, positional: bool = False) -> None:
+#: Command-line option (argparse ``dest``) -> :class:`~musiccluster.params.Params` field, for every
+#: option that sets a parameter; :func:`params_from_args` is the one builder of ``Params`` from them.
+PARAM_OPTIONS: dict[str, str] = {
+    "segments": "n_segments", "n_mfcc": "n_mfcc", "min_segment": "min_segment_s",
+    "latent_dim": "latent_dim", "hidden_dim": "hidden_dim", "epochs": "epochs", "lr": "lr",
+    "batch_size": "batch_size", "beta": "beta", "loss_reduction": "loss_reduction", "k": "k",
+    "seed": "seed", "corpus_size": "corpus_clips_per_style", "exclude": "exclude",
+}
+
+
+def params_from_args(args: argparse.Namespace, **fixed):
+    """The validated :class:`~musiccluster.params.Params` of the options a command was given.
+
+    Options left at ``None`` (not given, where a command's default is None) take the
+    ``Params`` default; ``data_dir`` comes from ``--features``/``--data``/``DATA_DIR``;
+    ``fixed`` overrides everything.
+    """
+    from ..params import Params
+
+    values = {field: getattr(args, dest) for dest, field in PARAM_OPTIONS.items()
+              if getattr(args, dest, None) is not None}
+    data = getattr(args, "features", None) or getattr(args, "data", None) or getattr(args, "data_dir", None)
+    if data is not None:
+        values["data_dir"] = data
+    values.update(fixed)
+    return Params(**values)
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by commands that read a corpus."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--data", metavar="DIR", help="folder of audio (GTZAN layout or any music folder); "

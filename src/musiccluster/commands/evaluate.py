@@ -15,8 +15,8 @@ import argparse
 import sys
 import time
 
-from . import add_data_options, print_skip_report, quiet_skip_warnings
-from .experiment import add_model_options, params_from_args
+from . import add_data_options, params_from_args, print_skip_report, quiet_skip_warnings
+from .experiment import add_model_options
 
 
 def _floats(text: str) -> tuple[float, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import add_data_options, print_skip_report, quiet_skip_warnings
+from . import add_data_options, params_from_args, print_skip_report, quiet_skip_warnings
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -29,17 +29,6 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                    help=f"default corpus: clips per style ({d.corpus_clips_per_style})")
     p.add_argument("--exclude", metavar="FILE", default=None,
                    help="text file of clip names to leave out, one per line (e.g. GTZAN's known faults)")
-
-
-def params_from_args(args: argparse.Namespace):
-    from ..params import Params
-
-    return Params(
-        data_dir=args.features or args.data, n_segments=args.segments, n_mfcc=args.n_mfcc,
-        latent_dim=args.latent_dim, hidden_dim=args.hidden_dim, epochs=args.epochs, lr=args.lr,
-        batch_size=args.batch_size, beta=args.beta, loss_reduction=args.loss_reduction, k=args.k,
-        seed=args.seed, corpus_clips_per_style=args.corpus_size, exclude=args.exclude,
-    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:

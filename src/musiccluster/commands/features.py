@@ -6,19 +6,23 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import print_skip_report, quiet_skip_warnings
+from . import params_from_args, print_skip_report, quiet_skip_warnings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ..params import Params
+
+    d = Params()
     p = sub.add_parser("features", help="extract MFCC statistics per segment into a Kaggle-style CSV",
                        description="Extract 13 MFCC means + variances per segment (librosa defaults, "
                        "22050 Hz) from every audio file under DATA_DIR and write a table in the "
                        "Kaggle GTZAN format (filename, length, mfccN_mean, mfccN_var, label).")
     p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
                    help="audio folder (omit for the embedded synthetic corpus)")
-    p.add_argument("--segments", type=int, default=10, help="segments per clip (default 10)")
-    p.add_argument("--n-mfcc", type=int, default=13, help="MFCCs (default 13)")
-    p.add_argument("--min-segment", type=float, default=1.0, help="minimum segment length, s (default 1)")
+    p.add_argument("--segments", type=int, default=d.n_segments, help=f"segments per clip ({d.n_segments})")
+    p.add_argument("--n-mfcc", type=int, default=d.n_mfcc, help=f"MFCCs ({d.n_mfcc})")
+    p.add_argument("--min-segment", type=float, default=d.min_segment_s,
+                   help=f"minimum segment length, s ({d.min_segment_s:g})")
     p.add_argument("--exclude", metavar="FILE", default=None,
                    help="text file of clip names to leave out, one per line (e.g. GTZAN's known faults)")
     p.add_argument("--out", required=True, metavar="CSV", help="output table")
@@ -29,10 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..params import Params
-
-    params = Params(data_dir=args.data_dir, n_segments=args.segments, n_mfcc=args.n_mfcc,
-                    min_segment_s=args.min_segment, exclude=args.exclude)  # validate before the heavy imports
+    params = params_from_args(args)  # validate before the heavy imports
     from ..dataset import load_data
     from ..features.kaggle import write_kaggle_csv
 
