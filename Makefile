@@ -15,7 +15,7 @@ else
 PYTEST_MARK := -m "not slow"
 endif
 
-.PHONY: book test test-all rerun clean-book clean help
+.PHONY: book test test-all rerun chapter-params clean-book clean help
 
 help:
 	@echo "make book   build the HTML book (book/_build/html/index.html)"
@@ -41,6 +41,10 @@ test-all:
 rerun: $(STAMP)
 	@test -n "$(NAME)" || (echo "usage: make rerun NAME=<name> PARAMS=\"name=value ...\"" && exit 2)
 	$(BIN)/musiccluster report --name "$(NAME)" $(PARAMS)
+
+# after changing a default in musiccluster.params: rewrite every chapter's parameters cell
+chapter-params: $(STAMP)
+	$(BIN)/python -m musiccluster.book.params --write book
 
 clean-book:
 	rm -rf _build book/_build

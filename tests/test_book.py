@@ -272,3 +272,22 @@ def test_musiccluster_report_reruns_the_book_with_other_parameters(tmp_path):
     intro = (html / "intro.html").read_text()
     assert intro.count("◀ changed") == len(params)
     assert "injected-parameters" not in (html / "results.html").read_text()
+
+
+def test_every_chapter_parameters_cell_is_the_generated_one(tmp_path):
+    """The parameters cell of every chapter comes from one place (Params' defaults)."""
+    from musiccluster.book.params import parameters_cell, sync_parameter_cells
+    from musiccluster.params import Params
+
+    assert sync_parameter_cells(BOOK) == []
+    names = [line.split(" = ")[0] for line in parameters_cell()[1:]]
+    assert names == Params.names()
+    # a stale copy is found, and --write repairs it without touching the chapter's own settings
+    for name in ("results.md", "evaluation.md"):
+        shutil.copy(BOOK / name, tmp_path / name)
+    text = (tmp_path / "evaluation.md").read_text()
+    (tmp_path / "evaluation.md").write_text(text.replace("\nepochs = 20\n", "\nepochs = 3\n", 1))
+    assert sync_parameter_cells(tmp_path) == [tmp_path / "evaluation.md"]
+    assert sync_parameter_cells(tmp_path, write=True) == [tmp_path / "evaluation.md"]
+    assert (tmp_path / "evaluation.md").read_text() == text
+    assert sync_parameter_cells(tmp_path) == []

@@ -1,19 +1,81 @@
-"""Small helpers that keep the book's chapter cells short.
+"""The chapters' parameters, in one place.
 
-Every chapter starts with the same ``parameters`` cell (papermill overrides
-it) and then calls :func:`chapter_params` to validate it; numbers quoted in the
-prose go through :func:`glue_number` so that they are computed by the build.
+Every chapter starts with the same ``parameters`` cell (papermill overrides it; papermill needs
+the values as literals in the notebook, so the cell cannot import them). That cell is generated
+from :class:`~musiccluster.params.Params` by :func:`parameters_cell`; ``python -m
+musiccluster.book.params --write`` (``make chapter-params``) rewrites it in every chapter after
+a default changes, and a test fails while any chapter's cell differs. A chapter may add settings
+of its own below the shared lines. The chapter then calls :func:`chapter_params` to validate.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import json
+import sys
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from ..errors import ParameterError
 from ..params import Params
+
+
+#: First line of the shared part of every chapter's ``parameters`` cell.
+PARAMETERS_COMMENT = "# Parameters (the paper's protocol). papermill and `make rerun` override them."
+
+
+def parameters_cell(params: Params | None = None) -> list[str]:
+    """The shared lines of a chapter's ``parameters`` cell: the comment, then ``name = value``.
+
+    Chapter: every chapter (its first cell).
+    """
+    values = (params or Params()).to_dict()
+    return [PARAMETERS_COMMENT] + [f"{name} = {_literal(value)}" for name, value in values.items()]
+
+
+def _literal(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+def sync_parameter_cells(book_dir: str | Path, write: bool = False) -> list[Path]:
+    """Chapters of ``book_dir`` whose ``parameters`` cell differs from :func:`parameters_cell`.
+
+    With ``write``, their shared lines are replaced by the generated ones (lines a chapter adds
+    below them are kept). A chapter without a ``parameters`` cell is not touched.
+    """
+    wanted = parameters_cell()
+    stale = []
+    for path in sorted(Path(book_dir).glob("*.md")):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        try:
+            tag = next(i for i, line in enumerate(lines) if line.startswith(":tags: [parameters"))
+        except StopIteration:
+            continue
+        start = tag + 2  # the tag line, a blank line, then the cell's code
+        end = start
+        while end < len(lines) and lines[end] != "```" and (end - start < len(wanted)):
+            end += 1
+        if lines[start:end] != wanted:
+            stale.append(path)
+            if write:
+                lines[start:end] = wanted
+                path.write_text("\n".join(lines), encoding="utf-8")
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m musiccluster.book.params [--write] [BOOK_DIR]``: check (or rewrite) the cells."""
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("book_dir", nargs="?", default="book")
+    ap.add_argument("--write", action="store_true", help="rewrite the stale cells")
+    args = ap.parse_args(argv)
+    stale = sync_parameter_cells(args.book_dir, write=args.write)
+    for path in stale:
+        print(f"{'rewrote' if args.write else 'stale'}: {path}")
+    return 1 if stale and not args.write else 0
 
 
 def chapter_params(namespace: Mapping[str, Any], extra: Iterable[str] = ()) -> Params:
@@ -75,3 +137,5 @@ def params_table(params: Params) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("parameter")
 
 
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
