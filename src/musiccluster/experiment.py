@@ -60,6 +60,41 @@ class MethodResult:
         return self.scores["calinski_harabasz"]
 
 
+@dataclass(frozen=True)
+class Table1Finding:
+    """How one run's Table 1 compares with the paper's (chapter *Results*): data, not sentences.
+
+    Attributes
+    ----------
+    vae_leads_silhouette, vae_leads_calinski_harabasz : bool
+        The VAE scores higher than PCA, as in the paper.
+    silhouette_gap, paper_silhouette_gap : float
+        VAE minus PCA silhouette, in this run and in the paper.
+    gap_share : float or None
+        This run's gap as a share of the paper's (None when either is 0 or the signs differ).
+    calinski_harabasz_ratio, paper_calinski_harabasz_ratio : float
+        VAE over PCA Calinski-Harabasz, in this run and in the paper.
+    stand_in : bool
+        The run used the embedded stand-in corpus (``data_dir`` None), not GTZAN.
+    """
+
+    vae_leads_silhouette: bool
+    vae_leads_calinski_harabasz: bool
+    silhouette_gap: float
+    paper_silhouette_gap: float
+    gap_share: float | None
+    calinski_harabasz_ratio: float
+    paper_calinski_harabasz_ratio: float
+    stand_in: bool
+
+    @property
+    def outcome(self) -> str:
+        """``"both"``, ``"silhouette_only"``, ``"calinski_harabasz_only"`` or ``"neither"`` agree with the paper."""
+        if self.vae_leads_silhouette:
+            return "both" if self.vae_leads_calinski_harabasz else "silhouette_only"
+        return "calinski_harabasz_only" if self.vae_leads_calinski_harabasz else "neither"
+
+
 @dataclass
 class ExperimentResult:
     """Everything one experiment produced.
@@ -115,6 +150,22 @@ class ExperimentResult:
             ("Calinski-Harabasz", "paper"): PAPER_TABLE1["calinski_harabasz"],
             ("Calinski-Harabasz", "this run"): ours["calinski_harabasz"],
         })
+
+    def table1_finding(self) -> Table1Finding:
+        """This run's Table 1 against the paper's, as a :class:`Table1Finding`.
+
+        Chapter: Results.
+        """
+        gap = self.vae.silhouette - self.pca.silhouette
+        paper_gap = PAPER["vae"]["silhouette"] - PAPER["pca"]["silhouette"]
+        return Table1Finding(
+            vae_leads_silhouette=bool(self.vae.silhouette > self.pca.silhouette),
+            vae_leads_calinski_harabasz=bool(self.vae.calinski_harabasz > self.pca.calinski_harabasz),
+            silhouette_gap=float(gap), paper_silhouette_gap=paper_gap,
+            gap_share=float(gap / paper_gap) if gap * paper_gap > 0 else None,
+            calinski_harabasz_ratio=float(self.vae.calinski_harabasz / self.pca.calinski_harabasz),
+            paper_calinski_harabasz_ratio=PAPER["vae"]["calinski_harabasz"] / PAPER["pca"]["calinski_harabasz"],
+            stand_in=self.params.data_dir is None)
 
     def to_record(self) -> dict[str, Any]:
         """The Table-1 record as plain JSON-able data (no timings: byte-stable)."""

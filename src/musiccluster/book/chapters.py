@@ -1,24 +1,7 @@
-"""The report: what the chapters compute for their prose, the build's Sphinx hook, and reruns.
+"""Tables and demonstrations that single chapters show.
 
-* Chapter helpers: :func:`admonition` (chapter notes that depend on the data),
-  :func:`glue_md` (computed Markdown for the prose),
-  :func:`table1_frame` and :func:`agreement` (chapter *Results*),
-  :func:`null_silhouettes` and :func:`effective_dimensions` (the caveat in
-  *Results*), :func:`skip_report_demo` (chapter *Data and augmentation*).
-* :func:`setup`: a tiny Sphinx extension named in ``_config.yml``. It marks
-  every page outdated on every build (Sphinx would otherwise re-execute only
-  pages whose text changed, leaving old numbers in the others), and has the
-  Jupyter kernels that execute the chapters use CurveZMQ transport keys, which
-  keeps ipykernel's "running over TCP without encryption" warning out of the
-  build log; it also serves MathJax from the book (``sphinx-mathjax-offline``'s
-  files) so formulas render without internet.
-* :func:`rerun_book` (``make rerun`` / ``musiccluster report``): each chapter
-  (a Jupytext MyST file) is converted in memory with jupytext, executed by
-  papermill with the overridden parameters and written to
-  ``runs/<name>/book/<chapter>.ipynb``; then Jupyter Book renders those
-  executed notebooks (execution off) into ``runs/<name>/_build/html``. The
-  default book is never touched, and the chapters share one training run
-  through the experiment cache.
+:func:`table1_frame` and :func:`null_silhouettes` (chapter *Results*), :func:`skip_report_demo`
+(chapter *Data and augmentation*).
 """
 
 from __future__ import annotations
@@ -35,13 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..experiment import ExperimentResult
 
 
-# --------------------------------------------------------------- chapter helpers
-
-
 def table1_frame(result: "ExperimentResult") -> pd.DataFrame:
     """The paper's Table 1 beside this run's, formatted as printed (silhouette 4 decimals, CH 1).
 
     Rows: the two methods; columns: (metric, "paper" / "this run").
+
+    Chapter: Results.
     """
     from ..experiment import PAPER_TABLE1
 
@@ -58,59 +40,13 @@ def table1_frame(result: "ExperimentResult") -> pd.DataFrame:
     return df
 
 
-def agreement(result: "ExperimentResult") -> dict[str, str]:
-    """Plain-language comparison of this run with the paper's Table 1 (chapter *Results*).
-
-    Returns
-    -------
-    dict
-        ``verdict`` (Markdown sentence), ``sil_gap``, ``paper_sil_gap``,
-        ``gap_share`` (this run's silhouette gap as a share of the paper's, in words),
-        ``ch_ratio``, ``paper_ch_ratio`` and ``corpus_note``.
-    """
-    from ..experiment import PAPER_TABLE1
-
-    t, p = result.table1(), PAPER_TABLE1
-    sv, sp = t["silhouette"].iloc[0], t["silhouette"].iloc[1]
-    cv, cp = t["calinski_harabasz"].iloc[0], t["calinski_harabasz"].iloc[1]
-    psv, psp = p["silhouette"].iloc[0], p["silhouette"].iloc[1]
-    pcv, pcp = p["calinski_harabasz"].iloc[0], p["calinski_harabasz"].iloc[1]
-    sil_ok, ch_ok = bool(sv > sp), bool(cv > cp)
-    if sil_ok and ch_ok:
-        verdict = ("**In direction, yes:** as in the paper, VAE + K-Means scores higher than PCA + K-Means "
-                   "on both the silhouette and the Calinski–Harabasz index.")
-    elif sil_ok:
-        verdict = ("**Only partly:** the VAE's silhouette is higher than PCA's, as in the paper's Table 1, "
-                   "but its Calinski–Harabasz index is lower, the reverse of what the paper's code printed.")
-    elif ch_ok:
-        verdict = ("**Only partly:** the VAE's Calinski–Harabasz index is higher than PCA's, as the paper's "
-                   "code printed, but its silhouette is not, the reverse of the paper's Table 1.")
-    else:
-        verdict = ("**No:** PCA + K-Means scores at least as high as VAE + K-Means on both the silhouette "
-                   "and the Calinski–Harabasz index, the opposite of the paper's claim.")
-    if result.params.data_dir is None:
-        note = ("This run used the synthetic stand-in corpus, not GTZAN, so its absolute values are not "
-                "expected to match the paper's; what can be compared is the direction and rough size of "
-                "the VAE-versus-PCA difference.")
-    else:
-        note = (f"This run used {result.data.source}; on GTZAN itself, the remaining differences measure "
-                "how well the paper's recipe reproduces, including its unstated loss convention "
-                "(`loss_reduction`).")
-    gap, pgap = sv - sp, psv - psp
-    return {
-        "verdict": verdict, "sil_gap": f"{gap:+.4f}", "paper_sil_gap": f"{pgap:+.4f}",
-        "gap_share": (f"{100 * gap / pgap:.0f} % of the paper's" if gap * pgap > 0
-                      else "the opposite sign to the paper's" if gap * pgap < 0 else "no difference at all"),
-        "ch_ratio": f"{cv / cp:.2f}",
-        "paper_ch_ratio": f"{pcv / pcp:.2f}", "corpus_note": note,
-    }
-
-
 def null_silhouettes(dims: Iterable[int], k: int = 5, n: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Silhouette and CH of K-Means on a single Gaussian blob (no clusters at all), per dimension.
 
     Shows that these scores depend on the space they are measured in: a
     lower-dimensional space scores higher on structureless data.
+
+    Chapter: Results (and Evaluation).
     """
     from ..clustering import kmeans
     from ..metrics.internal import internal_scores
