@@ -14,9 +14,13 @@ import soundfile as sf
 
 from musiccluster.cli import main
 from musiccluster.data.corpus import find_clips
-from musiccluster.organize.library import LibraryModel, assign_tracks, extract_library_features, organize_library
-from musiccluster.params import Params
+from musiccluster.organize.assign import assign_tracks
+from musiccluster.organize.features import extract_library_features
+from musiccluster.organize.model import LibraryModel
 from musiccluster.organize.playlists import read_playlist, resolve_playlist
+from musiccluster.organize.run import organize_library
+from musiccluster.errors import ParameterError
+from musiccluster.params import Params
 from conftest import tone
 
 SR = 22050
@@ -327,7 +331,7 @@ def test_unreachable_scheduler_is_a_one_line_error(music, tmp_path, capsys, monk
     root, _, _, _ = music
     import socket
 
-    import musiccluster.organize.library as L
+    import musiccluster.organize.features as L
 
     monkeypatch.setattr(L, "SCHEDULER_TIMEOUT_S", 2.0)
 
@@ -337,6 +341,39 @@ def test_unreachable_scheduler_is_a_one_line_error(music, tmp_path, capsys, monk
     assert main(["cluster", str(root), "--out", str(tmp_path / "o"), "--no-cache",
                  "--scheduler", f"tcp://127.0.0.1:{port}", *FAST]) == 2
     assert "scheduler" in capsys.readouterr().err
+
+
+def test_extraction_reports_skips_as_data_and_contacts_a_scheduler_only_for_work(music, tmp_path, monkeypatch,
+                                                                                  recwarn):
+    """One cache lookup (the extractor's), skips as data (also when every file fails), and a Dask
+    scheduler contacted only when some track is not in the cache."""
+    import socket
+    import warnings
+
+    import musiccluster.organize.features as OF
+    from musiccluster.features.extract import NoUsableClips
+
+    root, good, bad, _ = music
+    clips = find_clips(root)
+    params = Params(n_segments=4)
+    warnings.simplefilter("always")
+    fs = extract_library_features(clips, params, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    assert {rel(p, root) for p in fs.skipped["path"]} == set(bad)
+    assert not [w for w in recwarn if str(w.message).startswith("skipped ")]  # reported, not warned
+    with pytest.raises(NoUsableClips, match="no usable track among 5 audio file") as caught:
+        extract_library_features([c for c in clips if rel(str(c.path), root) in bad], params,
+                                 cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    assert {rel(p, root) for p in caught.value.skipped["path"]} == set(bad)
+
+    monkeypatch.setattr(OF, "SCHEDULER_TIMEOUT_S", 2.0)
+    with socket.socket() as s:  # a free port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        nobody = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    cached = [c for c in clips if rel(str(c.path), root) in good]
+    again = extract_library_features(cached, params, cache_dir=tmp_path / "c", scheduler=nobody, progress=False)
+    np.testing.assert_array_equal(again.X, fs.X)  # every track from the cache: no connection needed
+    with pytest.raises(ParameterError, match="scheduler"):  # a track to compute: the scheduler is needed
+        extract_library_features(clips, params, cache_dir=tmp_path / "c", scheduler=nobody, progress=False)
 
 
 def test_majority_vote_tie_breaks_by_mean_distance():
@@ -385,9 +422,9 @@ def test_saved_model_is_not_pickled_and_is_checked(music, tmp_path):
 
 def test_cli_help_and_argument_errors(capsys, tmp_path):
     import musiccluster.commands.cluster as C
-    import musiccluster.organize.library as L
+    import musiccluster.organize.run as L
 
-    assert (C.METHODS, C.DEFAULT_K_RANGE) == (L.METHODS, L.DEFAULT_K_RANGE)
+    assert (C.METHODS, C.DEFAULT_K_RANGE) == (L.METHODS, L.DEFAULT_K_RANGE)  # one definition: organize.options
     with pytest.raises(SystemExit):
         main(["cluster", "--help"])
     text = capsys.readouterr().out

@@ -6,7 +6,7 @@ Two forms::
     musiccluster cluster --assign NEW_DIR --model OUT_DIR/model --out OUT2
     (also: musiccluster cluster NEW_DIR --assign --model OUT_DIR/model --out OUT2)
 
-See :mod:`musiccluster.library` for what happens and :mod:`musiccluster.playlists`
+See :mod:`musiccluster.organize.run` for what happens and :mod:`musiccluster.organize.outputs`
 for the files written.
 """
 
@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import quiet_skip_warnings
+from ..organize.options import DEFAULT_K_RANGE, METHODS
+from . import params_from_args
 
 DESCRIPTION = """\
 Organise a music folder into playlists of similar-sounding tracks.
@@ -50,11 +51,6 @@ examples:
   musiccluster cluster ~/Music --k 8 --method pca --out ~/music-clusters-pca
   musiccluster cluster --assign ~/Downloads/new --model ~/music-clusters/model --out ~/new-clusters
   musiccluster cluster /nfs/music --out /nfs/clusters --scheduler tcp://10.0.0.5:8786"""
-
-#: Mirrors of musiccluster.library.METHODS / DEFAULT_K_RANGE (not imported here: building the
-#: parser must stay light; tests/test_library.py checks they agree).
-METHODS = ("vae", "pca", "raw")
-DEFAULT_K_RANGE = (2, 12)
 
 #: Training options that the saved model fixes in --assign mode (dest -> flag).
 TRAINING_OPTIONS = {
@@ -149,9 +145,8 @@ def run(args: argparse.Namespace) -> int:
         fixed = [flag for dest, flag in TRAINING_OPTIONS.items() if getattr(args, dest) is not None]
         if fixed:
             raise ParameterError(fixed[0].lstrip("-"), "is fixed by the saved model; leave it out with --assign")
-        from ..organize.library import assign_library
+        from ..organize.run import assign_library
 
-        quiet_skip_warnings()
         result = assign_library(folder, args.model, args.out, cache=not args.no_cache,
                                 cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,
                                 progress=not args.quiet)
@@ -164,16 +159,12 @@ def run(args: argparse.Namespace) -> int:
         k_range = _k_range(args.k_range)
         from ..params import Params
 
-        overrides = {"n_segments": args.segments, "n_mfcc": args.n_mfcc, "min_segment_s": args.min_segment,
-                     "latent_dim": args.latent_dim, "hidden_dim": args.hidden_dim, "epochs": args.epochs,
-                     "lr": args.lr, "batch_size": args.batch_size, "beta": args.beta,
-                     "loss_reduction": args.loss_reduction, "seed": args.seed}
-        params = Params.from_dict({k: v for k, v in overrides.items() if v is not None})  # validate early
+        # validated early; --k is the command's own (k=None: chosen), not the experiment's Params.k
+        params = params_from_args(args, k=Params().k)
         if args.k is not None and args.k < 2:
             raise ParameterError("k", f"must be >= 2, got {args.k}")
-        from ..organize.library import organize_library
+        from ..organize.run import organize_library
 
-        quiet_skip_warnings()
         result = organize_library(args.music_dir, args.out, k=args.k, k_range=k_range,
                                   method=args.method or "vae", params=params, cache=not args.no_cache,
                                   cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,

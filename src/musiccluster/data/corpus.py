@@ -20,8 +20,9 @@ once into the cache by :mod:`musiccluster.synth`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .._constants import AUDIO_EXTENSIONS, GTZAN_GENRES
 from ..errors import DataError
@@ -52,38 +53,136 @@ class Clip:
         return self.path.stem
 
 
-def _walk_audio(root: Path) -> list[Path]:
-    """Audio files under ``root``, recursively, sorted, following no symlink loops."""
+@dataclass
+class FolderListing:
+    """What one walk of a folder found: the audio clips and every item left out, with why.
+
+    Attributes
+    ----------
+    root : Path
+        The resolved folder.
+    clips : list of Clip
+        Files with an audio extension (:data:`~musiccluster._constants.AUDIO_EXTENSIONS`),
+        sorted by ``clip_id``.
+    ignored : list of (path, reason)
+        Every other file, and every folder not searched (hidden, unreadable, or
+        reached a second time through a link), in walk order.
+    visited : set of (st_dev, st_ino)
+        Folders the walk went through (including those reached through links).
+    n_files : int
+        Files seen in those folders (audio or not).
+    """
+
+    root: Path
+    clips: list[Clip]
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    visited: set[tuple[int, int]] = field(default_factory=set)
+    n_files: int = 0
+
+
+def _cannot_read(exc: OSError) -> str:
+    return f"cannot read folder ({exc.strerror or exc})"
+
+
+def _walk(root: Path, on_folder: Callable[[int], None] | None = None
+          ) -> tuple[list[Path], list[tuple[str, str]], set[tuple[int, int]], int]:
+    """The one walk of a music folder: (audio files sorted, ignored items, visited folders, files seen).
+
+    Recursive, following symbolic links but entering each folder once (a link loop or a second
+    link to a folder is listed as ignored, not searched again); hidden files and folders are
+    skipped. ``on_folder(n)`` is called with the number of files of each folder searched.
+    """
     found: list[Path] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+    ignored: list[tuple[str, str]] = []
+    visited: set[tuple[int, int]] = set()
+    n_files = 0
+
+    def onerror(exc: OSError) -> None:
+        ignored.append((str(exc.filename or ""), _cannot_read(exc)))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=onerror):
         try:
             st = os.stat(dirpath)
-        except OSError:
+        except OSError as exc:
+            ignored.append((dirpath, _cannot_read(exc)))
             dirnames[:] = []
             continue
         key = (st.st_dev, st.st_ino)
-        if key in seen_dirs:  # a symlink loop or a second path to the same folder
+        if key in visited:  # a symlink loop or a second path to the same folder
+            ignored.append((dirpath, ("folder already searched (a symbolic-link loop or a second "
+                                      "link to it): not searched again")))
             dirnames[:] = []
             continue
-        seen_dirs.add(key)
+        visited.add(key)
         dirnames.sort()
+        ignored += [(os.path.join(dirpath, d), "hidden folder: not searched")
+                    for d in dirnames if d.startswith(".")]
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
+        for name in sorted(filenames):
+            n_files += 1
+            ext = os.path.splitext(name)[1].lower()
             if name.startswith("."):
-                continue
-            if os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS:
+                ignored.append((os.path.join(dirpath, name), "hidden file: ignored"))
+            elif ext not in AUDIO_EXTENSIONS:
+                ignored.append((os.path.join(dirpath, name),
+                                f"not an audio file ({ext or 'no extension'}): ignored"))
+            else:
                 found.append(Path(dirpath) / name)
-    return sorted(found)
+        if on_folder is not None:
+            on_folder(len(filenames))
+    return sorted(found), ignored, visited, n_files
 
 
-def find_clips(data_dir: str | os.PathLike[str]) -> list[Clip]:
-    """List the audio clips under a folder, with labels where the layout gives them.
+def _clip(root: Path, path: Path) -> Clip:
+    """The clip of an audio file: its id relative to ``root`` and its label from the layout."""
+    rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
+    parent = path.parent.name
+    label: str | None
+    if parent.lower() in GTZAN_GENRES:
+        label = parent.lower()
+    elif len(rel.parts) == 2:
+        label = rel.parts[0]
+    else:
+        label = None
+    return Clip(path=path, clip_id=rel.with_suffix("").as_posix(), label=label)
+
+
+def list_folder(data_dir: str | os.PathLike[str],
+                on_folder: Callable[[int], None] | None = None) -> FolderListing:
+    """Walk a folder once: its audio clips (with labels) and every item left out, with the reason.
+
+    Chapter *Data and augmentation*; command ``musiccluster cluster`` (its ``skipped.csv``).
+    :func:`find_clips` is this listing's ``clips``.
 
     Parameters
     ----------
     data_dir : path-like
         Folder to search recursively.
+    on_folder : callable, optional
+        Called with the number of files of each folder searched (a progress bar).
+
+    Raises
+    ------
+    DataError
+        If ``data_dir`` is not a folder.
+    """
+    root = Path(data_dir).expanduser().resolve()
+    if not root.is_dir():
+        raise DataError(f"not a folder: {data_dir}")
+    files, ignored, visited, n_files = _walk(root, on_folder)
+    clips = sorted((_clip(root, path) for path in files), key=lambda c: c.clip_id)
+    return FolderListing(root=root, clips=clips, ignored=ignored, visited=visited, n_files=n_files)
+
+
+def find_clips(data_dir: str | os.PathLike[str]) -> list[Clip]:
+    """List the audio clips under a folder, with labels where the layout gives them.
+
+    Chapter *Data and augmentation*.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        Folder to search recursively (:func:`list_folder`).
 
     Returns
     -------
@@ -95,25 +194,7 @@ def find_clips(data_dir: str | os.PathLike[str]) -> list[Clip]:
     DataError
         If ``data_dir`` is not a folder.
     """
-    root = Path(data_dir).expanduser().resolve()
-    if not root.is_dir():
-        raise DataError(f"not a folder: {data_dir}")
-    files = _walk_audio(root)
-    clips: list[Clip] = []
-    for path in files:
-        rel = path.relative_to(root) if path.is_relative_to(root) else Path(path.name)
-        parent = path.parent.name
-        label: str | None
-        if parent.lower() in GTZAN_GENRES:
-            label = parent.lower()
-        elif len(rel.parts) == 2:
-            label = rel.parts[0]
-        else:
-            label = None
-        clip_id = rel.with_suffix("").as_posix()
-        clips.append(Clip(path=path, clip_id=clip_id, label=label))
-    clips.sort(key=lambda c: c.clip_id)
-    return clips
+    return list_folder(data_dir).clips
 
 
 def default_corpus_clips(
@@ -132,8 +213,3 @@ def default_corpus_clips(
         n_jobs=n_jobs, progress=progress,
     )
     return folder, find_clips(folder)
-
-
-# ------------------------------------------------------------------ exclusion lists
-
-

@@ -8,11 +8,13 @@ and returns a :class:`~musiccluster.features.featureset.FeatureSet`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
+import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, ContextManager, Sequence
 
 import librosa
 import numpy as np
@@ -36,6 +38,14 @@ FEATURE_VERSION = "1"
 _FEATURE_SOURCES = ("features/extract.py", "features/mfcc.py", "features/segments.py", "_constants.py")
 #: Clips whose peak stays below this level (dBFS) are skipped as silent.
 SILENCE_DBFS = -80.0
+
+
+class NoUsableClips(DataError):
+    """No clip of a corpus could be used; ``skipped`` (``path``, ``reason``) says why for each."""
+
+    def __init__(self, message: str, skipped: pd.DataFrame):
+        super().__init__(message)
+        self.skipped = skipped
 
 
 # ------------------------------------------------------------ per-clip work
@@ -181,11 +191,28 @@ def _cached_clip_features(
     return X, duration, None, problem
 
 
+def _read_cached(clips: list[Clip], n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
+                 folder: Path | None) -> list:
+    """Per clip: its cached ``(X, duration, None)``, or None when it must be computed."""
+    results: list = [None] * len(clips)
+    if folder is None:
+        return results
+    for i, c in enumerate(clips):
+        try:
+            entry = _cache_entry(c.path, n_segments, n_mfcc, min_segment_s, sr, folder)
+        except Exception:
+            continue  # unreadable file or symlink loop: the worker names the reason
+        if entry.exists():
+            results[i] = _read_entry(entry)
+    return results
+
+
 def extract_features(
     clips: Sequence[Clip], n_segments: int = 10, n_mfcc: int = 13,
     min_segment_s: float = 1.0, sr: int = SR, *, cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
     progress: bool = True, backend: str | None = None, source: str = "",
+    warn_skips: bool = True, workers: Callable[[int], ContextManager[Any]] | None = None,
 ) -> FeatureSet:
     """Extract features of every clip's segments, in parallel and cached.
 
@@ -216,11 +243,17 @@ def extract_features(
     backend : str, optional
         joblib backend (``"loky"`` by default, ``"dask"`` inside a
         ``joblib.parallel_config(backend="dask")`` block, ``"sequential"``).
+    warn_skips : bool
+        Warn once per skipped clip (``skipped PATH: REASON``); ``False``: the skip report only.
+    workers : callable, optional
+        Called once the cache has been read, with the number of clips left to compute (0 when
+        every clip came from the cache); the computation runs inside the context manager it
+        returns (``musiccluster cluster`` connects to a Dask cluster there, only if needed).
 
     Raises
     ------
-    DataError
-        If no clip at all could be used.
+    NoUsableClips
+        If no clip at all could be used; its ``skipped`` holds every clip's reason.
     """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
@@ -230,43 +263,32 @@ def extract_features(
     if folder is not None and folder.exists():
         sweep_stale_temporaries(folder)
     # Finished clips are read here, so an unchanged rerun starts no worker process at all.
-    results: list = [None] * len(clips)
-    if folder is not None:
-        for i, c in enumerate(clips):
-            try:
-                entry = _cache_entry(c.path, n_segments, n_mfcc, min_segment_s, sr, folder)
-            except Exception:
-                continue  # unreadable file or symlink loop: the worker names the reason
-            if entry.exists():
-                results[i] = _read_entry(entry)
+    results = _read_cached(clips, n_segments, n_mfcc, min_segment_s, sr, folder)
     todo = [i for i, r in enumerate(results) if r is None]
     jobs = [delayed(_cached_clip_features)(clips[i].path, n_segments, n_mfcc, min_segment_s, sr, folder)
             for i in todo]
-    if n_jobs == 1 or len(jobs) <= 1:
-        results_iter = (fn(*args, **kw) for fn, args, kw in jobs)
-    else:
-        results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator",
-                                batch_size="auto")(jobs)
     bar = tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
                disable=not progress, leave=False)
     unwritten: list[tuple[str, str]] = []
-    with bar:
+    with (workers(len(todo)) if workers is not None else contextlib.nullcontext()), bar:
+        if n_jobs == 1 or len(jobs) <= 1:
+            results_iter = (fn(*args, **kw) for fn, args, kw in jobs)
+        else:
+            results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", batch_size="auto")(jobs)
         for i, (X, duration, reason, problem) in zip(todo, results_iter):
             results[i] = (X, duration, reason)
             if problem is not None:
                 unwritten.append((str(clips[i].path), problem))
             bar.update()
     if unwritten:
-        import warnings
-
         warnings.warn(
             f"feature cache not written for {len(unwritten)} clip(s) under {folder} (first: "
             f"{unwritten[0][0]}: {unwritten[0][1]}); their features are used but will be computed "
             "again next run", RuntimeWarning, stacklevel=2)
-    return _assemble(clips, results, n_segments, n_mfcc, sr, source)
+    return _assemble(clips, results, n_segments, n_mfcc, sr, source, warn_skips)
 
 
-def _assemble(clips, results, n_segments, n_mfcc, sr, source) -> FeatureSet:
+def _assemble(clips, results, n_segments, n_mfcc, sr, source, warn_skips=True) -> FeatureSet:
     rows, blocks, skipped = [], [], []
     for clip, (X, duration, reason) in zip(clips, results):
         if reason is not None:
@@ -283,15 +305,14 @@ def _assemble(clips, results, n_segments, n_mfcc, sr, source) -> FeatureSet:
             })
         blocks.append(X)
     skipped_df = pd.DataFrame(skipped, columns=["path", "reason"])
-    for row in skipped:
-        import warnings
-
-        warnings.warn(f"skipped {row['path']}: {row['reason']}", stacklevel=3)
+    if warn_skips:
+        for row in skipped:
+            warnings.warn(f"skipped {row['path']}: {row['reason']}", stacklevel=3)
     if not blocks:
-        raise DataError(
+        raise NoUsableClips(
             f"no usable clips among {len(clips)} files"
-            + (f" (first problem: {skipped[0]['path']}: {skipped[0]['reason']})" if skipped else "")
-        )
+            + (f" (first problem: {skipped[0]['path']}: {skipped[0]['reason']})" if skipped else ""),
+            skipped_df)
     meta = pd.DataFrame(rows, columns=META_COLUMNS)
     return FeatureSet(np.vstack(blocks), feature_names(n_mfcc), meta, skipped_df, source)
 

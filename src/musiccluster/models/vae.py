@@ -152,6 +152,13 @@ class VAEEmbedder(BaseEstimator, TransformerMixin):
         self.seed = seed
         self.progress = progress
 
+    @classmethod
+    def from_params(cls, params, progress: bool = False) -> "VAEEmbedder":
+        """The VAE of a :class:`~musiccluster.params.Params` (``latent_dim``, ``hidden_dim``,
+        ``epochs``, ``lr``, ``batch_size``, ``beta``, ``loss_reduction``, ``seed``), not fitted."""
+        return cls(params.latent_dim, params.hidden_dim, params.epochs, params.lr, params.batch_size,
+                   params.beta, params.loss_reduction, params.seed, progress=progress)
+
     def fit(self, X: np.ndarray, y=None, callback: Callable[[int, dict], None] | None = None):
         """Train on standardised features ``X`` (n_samples, n_features)."""
         def step(model, xb, gen):
