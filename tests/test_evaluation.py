@@ -13,8 +13,8 @@ from sklearn import metrics as skm
 from musiccluster.models.autoencoder import AEEmbedder
 from musiccluster.evaluation.nulls import clip_null, gaussian_null
 from musiccluster.clustering import gmm_labels
-from musiccluster.evaluation import K_SWEEP_METRICS, EvalConfig, clip_bootstrap_weights, clip_features, clip_internal_scores, compute_evaluation, effective_beta, effective_dimensions, majority_vote, resample_clips, weighted_calinski_harabasz
-from musiccluster.metrics.geometry import active_units
+from musiccluster.evaluation import K_SWEEP_METRICS, EvalConfig, clip_bootstrap_weights, clip_features, clip_internal_scores, compute_evaluation, effective_beta, majority_vote, resample_clips, weighted_calinski_harabasz
+from musiccluster.metrics.geometry import active_units, effective_dimensions
 from musiccluster.metrics.external import EXTERNAL_METRICS, external_scores, hungarian_accuracy, purity, scores_from_contingency, weighted_contingency
 from musiccluster.features.featureset import FeatureSet
 from musiccluster.features.mfcc import feature_names
@@ -291,7 +291,7 @@ def test_evaluation_record_has_every_part(toy_eval):
 def test_k_sweep_reports_every_metric_and_the_figure_shows_them(toy_eval):
     import matplotlib.pyplot as plt
 
-    from musiccluster.evaluation import plot_k_sweep
+    from musiccluster.book.evaluation_figures import plot_k_sweep
 
     params, data, ev = toy_eval
     rec = json.loads(ev.to_json())
@@ -306,8 +306,8 @@ def test_k_sweep_reports_every_metric_and_the_figure_shows_them(toy_eval):
                                      "calinski_harabasz_common"}
     # the k sweep's numbers at a headline k are the headline's (same runs, same metrics)
     at4 = next(e for e in data_entries if e["method"] == "pca" and e["k"] == 4)["metrics"]
-    assert at4["ami"]["mean"] == pytest.approx(ev.stat("pca", "ami", k=4)["mean"])
-    assert at4["calinski_harabasz_own"]["mean"] == pytest.approx(ev.stat("pca", "calinski_harabasz_own", k=4)["mean"])
+    assert at4["ami"]["mean"] == pytest.approx(ev.stat("pca", "ami", k=4).mean)
+    assert at4["calinski_harabasz_own"]["mean"] == pytest.approx(ev.stat("pca", "calinski_harabasz_own", k=4).mean)
     fig = plot_k_sweep(ev)
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert len(titles) == len(K_SWEEP_METRICS) - 1  # V-measure shares NMI's panel (the same number)
@@ -375,10 +375,10 @@ def test_silhouette_common_is_scikit_learns_silhouette_on_the_standardised_featu
     table1 = compute_experiment(params, data, progress=False)
     for m, labels in (("vae", table1.vae.labels), ("pca", table1.pca.labels),
                       ("kmeans", kmeans(X, params.k, params.seed).labels_)):
-        got = ev.stat(m, "silhouette_common")["per_seed"][0]
+        got = ev.stat(m, "silhouette_common").per_seed[0]
         assert got == pytest.approx(skm.silhouette_score(X, labels), abs=1e-12), m
     # own space of the embedders is their embedding, not the features
-    assert ev.stat("pca", "silhouette_own")["per_seed"][0] == pytest.approx(
+    assert ev.stat("pca", "silhouette_own").per_seed[0] == pytest.approx(
         skm.silhouette_score(table1.pca.embedding, table1.pca.labels), abs=1e-12)
 
 
@@ -387,8 +387,8 @@ def test_evaluation_agrees_with_the_experiment_and_the_common_space_is_shared(to
 
     params, data, ev = toy_eval
     table1 = compute_experiment(params, data, progress=False)
-    vae = ev.stat("vae", "silhouette_own")["per_seed"][0]
-    pca = ev.stat("pca", "silhouette_own")["per_seed"][0]
+    vae = ev.stat("vae", "silhouette_own").per_seed[0]
+    pca = ev.stat("pca", "silhouette_own").per_seed[0]
     assert vae == pytest.approx(table1.vae.silhouette, abs=1e-12)  # seed params.seed is the experiment's run
     assert pca == pytest.approx(table1.pca.silhouette, abs=1e-12)
     # K-Means and GMM cluster the common space itself: own space == common space
@@ -396,21 +396,22 @@ def test_evaluation_agrees_with_the_experiment_and_the_common_space_is_shared(to
         assert ev.stat(m, "silhouette_own") == ev.stat(m, "silhouette_common")
     # well-separated toy groups: every method finds them at k = number of labels
     for m in ("pca", "kmeans"):
-        assert ev.stat(m, "ari", k=4)["mean"] > 0.9
-        assert ev.stat(m, "majority_share", k=4, scope="coherence")["mean"] == pytest.approx(1.0)
+        assert ev.stat(m, "ari", k=4).mean > 0.9
+        assert ev.stat(m, "majority_share", k=4, scope="coherence").mean == pytest.approx(1.0)
     diff = ev.difference("silhouette_common", "vae", "pca")
-    assert diff["mean"] == pytest.approx(ev.stat("vae", "silhouette_common")["mean"]
-                                         - ev.stat("pca", "silhouette_common")["mean"])
+    assert diff.mean == pytest.approx(ev.stat("vae", "silhouette_common").mean
+                                      - ev.stat("pca", "silhouette_common").mean)
 
 
 def test_evaluation_is_reproducible_and_cached(tmp_path, monkeypatch):
     from musiccluster import evaluation as E
+    from musiccluster.evaluation import run
 
     data = toy_features(n_clips=16)
     params = Params(epochs=2, k=3)
     cfg = EvalConfig(n_seeds=2, n_boot=10, k_sweep=(), sweep_betas=(), methods=("vae", "pca"))
     a = E.evaluate(params, cfg, data=data, cache_dir=tmp_path, progress=False)
-    monkeypatch.setattr(E, "compute_evaluation", lambda *a, **k: pytest.fail("should be cached"))
+    monkeypatch.setattr(run, "compute_evaluation", lambda *a, **k: pytest.fail("should be cached"))
     b = E.evaluate(params, cfg, data=data, cache_dir=tmp_path, progress=False)
     assert b.from_cache and a.to_json(timing=False) == b.to_json(timing=False)
     monkeypatch.undo()
@@ -549,12 +550,14 @@ def _s(mean: float, lo: float | None = None, hi: float | None = None) -> dict:
 def _fake_result(common: tuple, ari: tuple | None = None, own: tuple = (0.10, 0.05, 0.15),
                  vae_own: float = 0.45, pca_own: float = 0.35, sweep: list | None = None,
                  per_clip: int = 10, corpus: str = "stand-in"):
-    """An EvaluationResult whose record holds only what the verdict reads.
+    """An EvaluationResult whose record holds only what the findings read.
 
     ``common``, ``ari``, ``own``: (mean, lo, hi) of VAE minus PCA; ``ari`` None: no labels.
     """
     from musiccluster._constants import GTZAN_GENRES
-    from musiccluster.evaluation import EvaluationResult, _paper_match, _verdict
+    from musiccluster.evaluation import EvaluationResult, corpus_kind
+    from musiccluster.evaluation.findings import paper_match_record
+    from musiccluster.evaluation.sentences import verdict_sentences
 
     labels = list(GTZAN_GENRES) if ari is not None else []
     if corpus == "other" and labels:
@@ -580,15 +583,18 @@ def _fake_result(common: tuple, ari: tuple | None = None, own: tuple = (0.10, 0.
         methods[m] = {"k": {"5": blk}, "health": {"active_units": _s(4.0), "effective_dims": _s(2.5)}}
     record = {"data": {"n_features": 26, "n_labels": len(labels), "labels": labels, "source": source,
                        "n_samples": n_clips * per_clip, "n_clips": n_clips, "max_segments_per_clip": per_clip,
-                       "mean_segments_per_clip": float(per_clip), "clip_null_is_null": per_clip == 1},
+                       "mean_segments_per_clip": float(per_clip), "clip_null_is_null": per_clip == 1,
+                       "corpus_kind": corpus_kind(params, labels, stand_in=corpus == "stand-in")},
               "methods": methods, "sweep": sweep or []}
     result = EvaluationResult(params, EvalConfig(n_seeds=1, n_boot=10), record)
-    record["paper_match"] = _paper_match(result)
-    record["verdict"] = _verdict(result)
+    record["paper_match"] = paper_match_record(result)
+    record["verdict"] = verdict_sentences(result.findings())
     return result
 
 
 BETTER, WORSE, SAME = (0.05, 0.02, 0.08), (-0.05, -0.08, -0.02), (0.0, -0.03, 0.03)
+#: The direction of a difference whose interval is BETTER, WORSE or SAME (clear above 0, below 0, or not).
+DIRECTION = {BETTER: "higher", WORSE: "lower", SAME: "same"}
 
 
 @pytest.mark.parametrize("common, ari, outcome, words, absent", [
@@ -606,7 +612,13 @@ BETTER, WORSE, SAME = (0.05, 0.02, 0.08), (-0.05, -0.08, -0.02), (0.0, -0.03, 0.
     (SAME, SAME, "no_difference", ["does not cluster better than PCA"], ["survives", "mixed", "does not hold"]),
 ])
 def test_verdict_states_the_combined_direction(common, ari, outcome, words, absent):
-    v = _fake_result(common, ari).verdict()
+    ev = _fake_result(common, ari)
+    f = ev.findings()
+    assert f.outcome == outcome
+    assert f.common_space.direction == DIRECTION[common] and f.labels.direction == DIRECTION[ari]
+    assert f.common_space.clear == (common != SAME) and f.labels.clear == (ari != SAME)
+    assert f.common_space.difference.mean == pytest.approx(common[0]) and f.labels.difference.mean == ari[0]
+    v = ev.verdict()
     assert v["outcome"] == outcome
     conclusion = v["summary"].split("with the labels (ARI")[1]  # after the two measured differences
     for w in words:
@@ -620,7 +632,11 @@ def test_verdict_states_the_combined_direction(common, ari, outcome, words, abse
                                                     (WORSE, "worse", "clusters worse than PCA, in the common"),
                                                     (SAME, "no_difference", "does not cluster better")])
 def test_verdict_without_labels_judges_the_common_space_alone(common, outcome, word):
-    v = _fake_result(common, None).verdict()
+    ev = _fake_result(common, None)
+    f = ev.findings()
+    assert f.outcome == outcome and f.labels is None and f.best_ari is None
+    assert f.common_space.direction == DIRECTION[common]
+    v = ev.verdict()
     assert v["outcome"] == outcome and word in v["summary"]
     assert "labels" not in v and "ARI" not in v["summary"]
     if outcome == "better":
@@ -628,6 +644,11 @@ def test_verdict_without_labels_judges_the_common_space_alone(common, outcome, w
 
 
 def test_verdict_reads_the_own_space_lead_as_geometry_unless_the_common_space_agrees():
+    assert _fake_result(SAME, SAME, own=BETTER).findings().own_lead_is_geometry
+    assert _fake_result(WORSE, SAME, own=BETTER).findings().own_lead_is_geometry
+    assert not _fake_result(BETTER, BETTER, own=BETTER).findings().own_lead_is_geometry
+    assert not _fake_result(SAME, SAME, own=WORSE).findings().own_lead_is_geometry
+    assert _fake_result(SAME, SAME, own=WORSE).findings().own_space.direction == "lower"
     lead = "property of its latent geometry"
     assert lead in _fake_result(SAME, SAME, own=BETTER).verdict()["summary"]
     assert "holds in direction here" in _fake_result(SAME, SAME, own=BETTER).verdict()["summary"]
@@ -644,9 +665,12 @@ def _sweep_entry(reduction, beta, sil):
 def test_paper_match_reproduced_when_both_silhouettes_are_within_tolerance():
     sweep = [_sweep_entry("sum", 1.0, 0.40), _sweep_entry("mean", 3.0, 0.475), _sweep_entry("sum", 10.0, 0.6)]
     ev = _fake_result(BETTER, BETTER, pca_own=0.31, sweep=sweep)
-    pm = ev.paper_match()
-    assert pm["reproduced"] is True and pm["reason"] == "reproduced"
-    assert (pm["closest_loss_reduction"], pm["closest_beta"]) == ("mean", 3.0)
+    pm = ev.findings().paper
+    assert pm.reproduced is True and pm.reason == "reproduced"
+    assert (pm.closest_loss_reduction, pm.closest_beta) == ("mean", 3.0) and pm.n_settings == 3
+    assert pm.closest_vae.mean == 0.475 and pm.vae_distance == pytest.approx(0.0061)
+    assert pm.pca_distance == pytest.approx(0.0085) and pm.closest_null.mean == 0.4
+    assert ev.record["paper_match"]["closest_vae_silhouette"] == sweep[1]["metrics"]["silhouette_own"]
     text = ev.verdict()["paper_match"]
     assert "Of the 3 settings tried, loss_reduction='mean' with beta = 3" in text
     assert "Table 1 is reproduced by that setting" in text and "not reproduced" not in text
@@ -656,9 +680,10 @@ def test_paper_match_reproduced_when_both_silhouettes_are_within_tolerance():
 def test_paper_match_pca_far_from_the_paper_rules_reproduction_out_alone():
     sweep = [_sweep_entry("sum", 1.0, 0.48), _sweep_entry("mean", 1.0, 0.2)]
     ev = _fake_result(BETTER, BETTER, pca_own=0.45, sweep=sweep)
-    pm = ev.paper_match()
-    assert pm["reproduced"] is False and pm["reason"] == "pca" and pm["vae_within_tolerance"] is True
-    assert pm["pca_depends_on_sweep"] is False
+    pm = ev.findings().paper
+    assert pm.reproduced is False and pm.reason == "pca" and pm.vae_within_tolerance is True
+    assert not pm.pca_within_tolerance and pm.pca_distance == pytest.approx(0.1485)
+    assert ev.record["paper_match"]["pca_depends_on_sweep"] is False
     text = ev.verdict()["paper_match"]
     assert "does not depend on the VAE's loss convention or β" in text
     assert "rules out reproducing Table 1 with any VAE setting" in text and "Table 1 is not reproduced" in text
@@ -667,8 +692,8 @@ def test_paper_match_pca_far_from_the_paper_rules_reproduction_out_alone():
 
 def test_paper_match_vae_never_close_enough():
     ev = _fake_result(BETTER, BETTER, pca_own=0.30, sweep=[_sweep_entry("sum", 1.0, 0.3)])
-    pm = ev.paper_match()
-    assert pm["reason"] == "vae" and not pm["reproduced"]
+    pm = ev.findings().paper
+    assert pm.reason == "vae" and not pm.reproduced and pm.pca_within_tolerance and not pm.vae_within_tolerance
     text = ev.verdict()["paper_match"]
     assert "PCA is within 0.02" in text and "no VAE setting tried is" in text
     assert "does not depend" not in text
@@ -676,6 +701,9 @@ def test_paper_match_vae_never_close_enough():
 
 def test_paper_match_on_a_clip_level_table_says_the_rows_are_clips():
     ev = _fake_result(BETTER, BETTER, pca_own=0.45, per_clip=1, corpus="gtzan")
+    f = ev.findings()
+    assert f.corpus.clip_level and f.corpus.n_rows == 1000 and f.corpus.paper_rows_per_clip == 10
+    assert f.clip_null.same_as_null and f.paper.n_settings == 1  # no sweep: the build's own setting
     v = ev.verdict()
     assert "1000 rows, one per clip" in v["paper_match"] and "10 segments per clip" in v["paper_match"]
     assert v["granularity"].startswith("This corpus has one row per clip (1000 rows)")
@@ -690,18 +718,37 @@ def test_paper_match_on_a_clip_level_table_says_the_rows_are_clips():
     ("other", 10, ["which is not GTZAN"], ["stand-in", "GTZAN's ten genres"]),
 ])
 def test_corpus_note_depends_on_the_corpus_used(corpus, per_clip, words, absent):
-    note = _fake_result(BETTER, BETTER, per_clip=per_clip, corpus=corpus).verdict()["corpus_note"]
+    ev = _fake_result(BETTER, BETTER, per_clip=per_clip, corpus=corpus)
+    assert ev.findings().corpus.kind == corpus and ev.findings().corpus.clip_level == (per_clip == 1)
+    note = ev.verdict()["corpus_note"]
     for w in words:
         assert w in note, (w, note)
     for w in absent:
         assert w not in note, (w, note)
 
 
-def test_chapter_prose_follows_the_record(toy_eval):
+def test_corpus_kind_comes_from_the_parameters_and_the_labels():
+    from musiccluster._constants import GTZAN_GENRES
+    from musiccluster.evaluation import corpus_kind
+
+    assert corpus_kind(Params(), [], stand_in=True) == "stand-in"
+    assert corpus_kind(Params(), list(GTZAN_GENRES)) == "other"  # features handed over, not loaded
+    table = Params(data_dir=__file__)
+    assert corpus_kind(table, [g.upper() for g in GTZAN_GENRES]) == "gtzan"
+    assert corpus_kind(table, list(GTZAN_GENRES)[:9]) == "other"
+    assert corpus_kind(table, list(GTZAN_GENRES), stand_in=True) == "gtzan"  # a data_dir is never the stand-in
+
+
+def test_the_chapters_facts_follow_the_record(toy_eval):
+    """What the chapter's sentences are built from (seeds note, coherence introduction)."""
     _, data, ev = toy_eval
-    note = ev.seeds_note()
-    assert "musiccluster evaluate --seeds 10" in note
-    assert str(len(ev.record["sweep_seeds"])) in note and str(len(ev.record["seeds"])) in note
-    intro = ev.coherence_intro()
-    assert f"{data.n_samples} segments from {data.n_clips} clips" in intro
-    assert intro.endswith("labels.")  # the toy corpus has labels
+    assert ev.seeds == ev.record["seeds"] == [0, 1] and ev.sweep_seeds == ev.record["sweep_seeds"]
+    assert ev.k_sweep_seeds == ev.record["k_sweep_seeds"] and len(ev.sweep_seeds) <= len(ev.seeds)
+    full = EvalConfig()  # what `musiccluster evaluate --seeds 10` runs
+    assert full.n_seeds == 10 and (min(full.k_sweep), max(full.k_sweep)) == (2, 12)
+    d = ev.data
+    assert (d.n_samples, d.n_clips) == (data.n_samples, data.n_clips) and d.mean_segments_per_clip == 3.0
+    assert not d.clip_level and ev.has_labels and ev.coherence_table() is not None
+    f = ev.findings()
+    assert f.corpus.kind == "other" and f.corpus.n_rows == data.n_samples and f.corpus.has_labels
+    assert f.best_common in ev.methods and f.best_ari in ev.methods

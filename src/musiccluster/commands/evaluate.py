@@ -31,7 +31,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..evaluation import METHODS, EvalConfig
+    from ..evaluation.config import METHODS, EvalConfig
     from ..params import LOSS_REDUCTIONS
 
     d = EvalConfig()
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def config_from_args(args: argparse.Namespace):
     """The :class:`~musiccluster.evaluation.EvalConfig` the options describe (validated)."""
     from ..errors import ParameterError
-    from ..evaluation import EvalConfig
+    from ..evaluation.config import EvalConfig
 
     if args.k_max < 2:
         raise ParameterError("k-max", f"must be >= 2, got {args.k_max}")
@@ -80,13 +80,45 @@ def config_from_args(args: argparse.Namespace):
         methods=args.methods, null=not args.no_null, clip_null=not args.no_clip_null)
 
 
+def _ci(s) -> str:
+    return f"{s.mean:+.3f} [{s.lo:+.3f}, {s.hi:+.3f}]"
+
+
+_CLEAR = {"higher": "VAE higher", "lower": "VAE lower", "same": "no clear difference"}
+_CORPUS = {"stand-in": "the embedded synthetic stand-in, not GTZAN: it judges the method, not the paper",
+           "gtzan": "GTZAN's ten genres: it judges the paper's claim on its own data",
+           "other": "not GTZAN: it judges the method on this corpus, not the paper"}
+
+
+def print_findings(f, confidence: float) -> None:
+    """A short summary of the :class:`~musiccluster.evaluation.findings.Findings`."""
+    print(f"VAE minus PCA at k = {f.k} (mean [{confidence:.0%} interval]):")
+    rows = [("silhouette, own space", f.own_space), ("silhouette, common space", f.common_space)]
+    rows += [("ARI with the labels", f.labels)] if f.labels is not None else []
+    for label, c in rows:
+        print(f"  {label:<26}{_ci(c.difference):<28}{_CLEAR[c.direction]}")
+    print(f"  (the paper's Table 1: {f.paper_gap:+.4f} in own spaces)")
+    print(f"outcome of the fair comparison: {f.outcome.replace('_', ' ')}")
+    if f.null is not None:
+        print(f"structureless null, own-space silhouette: VAE {f.null.vae.mean:.3f}, PCA {f.null.pca.mean:.3f}")
+    pm = f.paper
+    print(f"closest sweep setting to the paper's VAE silhouette {pm.paper_vae:.4f}: loss_reduction="
+          f"{pm.closest_loss_reduction}, beta {pm.closest_beta:g} scores {pm.closest_vae.mean:.3f}; PCA "
+          f"{pm.pca_silhouette:.3f} against {pm.paper_pca:.4f}: Table 1 "
+          + ("reproduced" if pm.reproduced else f"not reproduced ({'PCA' if pm.reason == 'pca' else 'VAE'} "
+             f"outside the tolerance {pm.tolerance:g})"))
+    rows = ("one row per clip" if f.corpus.clip_level
+            else f"{f.corpus.mean_rows_per_clip:.3g} segments per clip")
+    print(f"corpus ({rows}; the paper: {f.corpus.paper_rows_per_clip}): {_CORPUS[f.corpus.kind]}")
+
+
 def run(args: argparse.Namespace) -> int:
     params = params_from_args(args)  # validate before the heavy work
     config = config_from_args(args)
     import pandas as pd
 
     from ..dataset import load_data
-    from ..evaluation import evaluate
+    from ..evaluation.run import evaluate
 
     quiet_skip_warnings()
     t0 = time.perf_counter()
@@ -95,16 +127,14 @@ def run(args: argparse.Namespace) -> int:
                       n_jobs=args.jobs, progress=not args.quiet)
     elapsed = time.perf_counter() - t0
     print(f"corpus: {data.source}")
-    print(f"seeds: {len(result.record['seeds'])}, bootstrap replicates: {config.n_boot}, k = "
+    print(f"seeds: {len(result.seeds)}, bootstrap replicates: {config.n_boot}, k = "
           + ", ".join(str(k) for k in result.ks))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         for k in result.ks:
             print(f"\nk = {k}: mean over seeds [{config.confidence:.0%} clip-bootstrap interval]")
             print(result.headline(k).to_string())
     print()
-    for key in ("paper_match", "clip_null", "summary", "corpus_note"):
-        if key in result.verdict():
-            print(result.verdict()[key])
+    print_findings(result.findings(), config.confidence)
     print_skip_report(data.skipped, sys.stdout)
     if result.from_cache:
         print(f"runtime: {elapsed:.1f} s (cached result; computing it took {result.seconds['total']:.1f} s)")

@@ -13,9 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..seeds import rng as stream
+
 
 def gaussian_null(X: np.ndarray, n: int | None = None, seed: int = 0) -> np.ndarray:
     """Draw ``n`` rows from one Gaussian with the mean and covariance of ``X``.
+
+    Chapter: Evaluation
 
     Data with no cluster structure at all, but the same first two moments
     (scale, correlations) as the real features: every score a pipeline earns
@@ -28,8 +32,8 @@ def gaussian_null(X: np.ndarray, n: int | None = None, seed: int = 0) -> np.ndar
     n : int, optional
         Rows to draw (default: as many as ``X`` has).
     seed : int
-        Seeds the draw (``numpy.random.default_rng([seed, 7])``, so the draw is
-        independent of anything else seeded with ``seed``).
+        Seeds the draw (the stream ``"gaussian_null"`` of :mod:`musiccluster.seeds`, so the draw
+        is independent of anything else seeded with ``seed``).
 
     Returns
     -------
@@ -37,7 +41,7 @@ def gaussian_null(X: np.ndarray, n: int | None = None, seed: int = 0) -> np.ndar
     """
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0] if n is None else int(n)
-    rng = np.random.default_rng([seed, 7])
+    rng = stream(seed, "gaussian_null")
     cov = np.atleast_2d(np.cov(X, rowvar=False))
     # eigh tolerates the singular covariances of tables with fewer rows than features.
     return rng.multivariate_normal(X.mean(axis=0), cov, size=n, method="eigh")
@@ -45,6 +49,8 @@ def gaussian_null(X: np.ndarray, n: int | None = None, seed: int = 0) -> np.ndar
 
 def clip_null(X: np.ndarray, groups: np.ndarray, seed: int = 0) -> np.ndarray:
     """Structureless data that keeps the clip structure of ``X``: clips, but no clusters of clips.
+
+    Chapter: Evaluation
 
     Every clip gets one centre drawn from a Gaussian with the mean and
     covariance of the real clip means; its segments are that centre plus
@@ -66,7 +72,7 @@ def clip_null(X: np.ndarray, groups: np.ndarray, seed: int = 0) -> np.ndarray:
     groups : array of shape (n_samples,)
         Clip id of every row; the draw's rows belong to the same clips.
     seed : int
-        Seeds the draw (``numpy.random.default_rng([seed, 8])``).
+        Seeds the draw (the stream ``"clip_null"`` of :mod:`musiccluster.seeds`).
 
     Returns
     -------
@@ -87,7 +93,7 @@ def clip_null(X: np.ndarray, groups: np.ndarray, seed: int = 0) -> np.ndarray:
     resid = X - means[codes]
     within = resid.T @ resid / max(n - n_clips, 1)
     between = np.atleast_2d(np.cov(means, rowvar=False)) if n_clips > 1 else np.zeros((d, d))
-    rng = np.random.default_rng([seed, 8])
+    rng = stream(seed, "clip_null")
     centres = rng.multivariate_normal(means.mean(axis=0), between, size=n_clips, method="eigh")
     dev = rng.multivariate_normal(np.zeros(d), within, size=n, method="eigh")
     dev_means = np.zeros((n_clips, d))
