@@ -370,7 +370,8 @@ def test_extraction_reports_skips_as_data_and_contacts_a_scheduler_only_for_work
         s.bind(("127.0.0.1", 0))
         nobody = f"tcp://127.0.0.1:{s.getsockname()[1]}"
     cached = [c for c in clips if rel(str(c.path), root) in good]
-    again = extract_library_features(cached, params, cache_dir=tmp_path / "c", scheduler=nobody, progress=False)
+    again = extract_library_features(cached, params, cache_dir=tmp_path / "c", scheduler=nobody,
+                                     progress=False)
     np.testing.assert_array_equal(again.X, fs.X)  # every track from the cache: no connection needed
     with pytest.raises(ParameterError, match="scheduler"):  # a track to compute: the scheduler is needed
         extract_library_features(clips, params, cache_dir=tmp_path / "c", scheduler=nobody, progress=False)

@@ -30,7 +30,7 @@ from ..errors import DataError
 
 @dataclass(frozen=True)
 class Clip:
-    """One audio file of the corpus.
+    """One audio file of the corpus (chapter *Data and augmentation*).
 
     Attributes
     ----------
@@ -56,6 +56,8 @@ class Clip:
 @dataclass
 class FolderListing:
     """What one walk of a folder found: the audio clips and every item left out, with why.
+
+    Chapter *Data and augmentation*; command ``musiccluster cluster``.
 
     Attributes
     ----------
@@ -201,7 +203,7 @@ def default_corpus_clips(
     n_per_style: int = 20, duration: float = 30.0, seed: int = 0, cache_dir=None,
     n_jobs: int = -1, progress: bool = True,
 ) -> tuple[Path, list[Clip]]:
-    """Generate (once) the embedded stand-in corpus and list its clips.
+    """Generate (once) the embedded stand-in corpus and list its clips (chapter *Data and augmentation*).
 
     Returns the corpus folder and its clips; the generated files are then read
     through exactly the same path as a user's folder.

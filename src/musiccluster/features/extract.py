@@ -41,7 +41,10 @@ SILENCE_DBFS = -80.0
 
 
 class NoUsableClips(DataError):
-    """No clip of a corpus could be used; ``skipped`` (``path``, ``reason``) says why for each."""
+    """No clip of a corpus could be used; ``skipped`` (``path``, ``reason``) says why for each.
+
+    Chapter *MFCC features*; command ``musiccluster cluster`` (its ``skipped.csv``).
+    """
 
     def __init__(self, message: str, skipped: pd.DataFrame):
         super().__init__(message)
@@ -110,7 +113,7 @@ def clip_features(
     path: str | Path, n_segments: int = 10, n_mfcc: int = 13,
     min_segment_s: float = 1.0, sr: int = SR,
 ) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
-    """Features of one clip's segments.
+    """Features of one clip's segments (chapter *MFCC features*).
 
     Returns
     -------
@@ -214,7 +217,7 @@ def extract_features(
     progress: bool = True, backend: str | None = None, source: str = "",
     warn_skips: bool = True, workers: Callable[[int], ContextManager[Any]] | None = None,
 ) -> FeatureSet:
-    """Extract features of every clip's segments, in parallel and cached.
+    """Extract features of every clip's segments, in parallel and cached (chapter *MFCC features*).
 
     Clips are processed one at a time per worker (audio is never all in
     memory); each finished clip is cached on disk under a key made of the
@@ -274,7 +277,8 @@ def extract_features(
         if n_jobs == 1 or len(jobs) <= 1:
             results_iter = (fn(*args, **kw) for fn, args, kw in jobs)
         else:
-            results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", batch_size="auto")(jobs)
+            results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator",
+                                    batch_size="auto")(jobs)
         for i, (X, duration, reason, problem) in zip(todo, results_iter):
             results[i] = (X, duration, reason)
             if problem is not None:

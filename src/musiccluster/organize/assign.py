@@ -73,7 +73,7 @@ def _distances(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
 @dataclass
 class TrackAssignment:
-    """Result of :func:`assign_tracks` (arrays over tracks)."""
+    """Result of :func:`assign_tracks` (arrays over tracks). Command: ``musiccluster cluster``."""
 
     labels: np.ndarray          # cluster index 0..k-1
     confidence: np.ndarray      # share of the track's segments in that cluster

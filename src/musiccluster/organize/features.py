@@ -81,8 +81,9 @@ def extract_library_features(clips: Sequence[Clip], params: Params, *, cache: bo
 
     def workers(n_todo: int):
         if progress and cache:
+            where = f" on {scheduler}" if scheduler and n_todo else ""
             print(f"musiccluster: features of {len(clips) - n_todo} track(s) from the cache, {n_todo} to "
-                  f"compute" + (f" on {scheduler}" if scheduler and n_todo else ""), file=sys.stderr, flush=True)
+                  f"compute{where}", file=sys.stderr, flush=True)
         return parallel_backend(scheduler if n_todo else None)
 
     try:
@@ -91,6 +92,7 @@ def extract_library_features(clips: Sequence[Clip], params: Params, *, cache: bo
                                 progress=progress, source=source, warn_skips=False, workers=workers)
     except NoUsableClips as exc:
         skipped = exc.skipped
-        first = f" (first problem: {skipped['path'].iloc[0]}: {skipped['reason'].iloc[0]})" if len(skipped) else ""
+        first = (f" (first problem: {skipped['path'].iloc[0]}: {skipped['reason'].iloc[0]})"
+                 if len(skipped) else "")
         raise NoUsableClips(f"no usable track among {len(clips)} audio file(s){first}", skipped) from None
 

@@ -35,7 +35,10 @@ MODEL_FORMAT = 1
 
 
 def feature_version() -> str:
-    """The version of the features this musiccluster computes (a model records the one it used)."""
+    """The version of the features this musiccluster computes (a model records the one it used).
+
+    Command: ``musiccluster cluster --assign`` (refuses a model of other features).
+    """
     from ..features.extract import FEATURE_VERSION
 
     return FEATURE_VERSION
@@ -104,7 +107,8 @@ class LibraryModel:
             return (self.scaler.transform(X) - self.pca.mean_) @ np.ascontiguousarray(self.pca.components_).T
         out = np.empty((X.shape[0], self.vae.latent_dim), dtype=np.float64)
         for start in range(0, X.shape[0], CHUNK_ROWS):
-            out[start:start + CHUNK_ROWS] = self.vae.transform(self.scaler.transform(X[start:start + CHUNK_ROWS]))
+            rows = slice(start, start + CHUNK_ROWS)
+            out[rows] = self.vae.transform(self.scaler.transform(X[rows]))
         return out
 
     def project(self, positions: np.ndarray) -> np.ndarray:

@@ -46,7 +46,10 @@ SKIPPED_COLUMNS = ["path", "kind", "reason"]
 
 
 def jsonable(obj: Any) -> Any:
-    """``obj`` with numpy numbers and arrays, tuples and paths made JSON types (non-finite: None)."""
+    """``obj`` with numpy numbers and arrays, tuples and paths made JSON types (non-finite: None).
+
+    Command: ``musiccluster cluster`` (``summary.json``, ``model/config.json``).
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -63,7 +66,7 @@ def jsonable(obj: Any) -> Any:
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """``df`` as UTF-8 CSV without its index, written atomically."""
+    """``df`` as UTF-8 CSV without its index, written atomically. Command: ``musiccluster cluster``."""
     path = Path(path)
     atomic_write_bytes(path, df.to_csv(index=False).encode("utf-8"))
     return path
@@ -78,7 +81,10 @@ def write_skipped(skipped: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def tracks_frame(tracks: pd.DataFrame, a: TrackAssignment, xy: np.ndarray) -> pd.DataFrame:
-    """The rows of ``assignments.csv``, by cluster and rank (1 = nearest its centre)."""
+    """The rows of ``assignments.csv``, by cluster and rank (1 = nearest its centre).
+
+    Command: ``musiccluster cluster``.
+    """
     df = pd.DataFrame({
         "path": tracks["path"].to_numpy(),
         "cluster": a.labels + 1,
@@ -98,13 +104,17 @@ def tracks_frame(tracks: pd.DataFrame, a: TrackAssignment, xy: np.ndarray) -> pd
 
 def skipped_frame(ignored: list[tuple[str, str]], failed: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``skipped.csv``: audio files that ``failed`` (``path``, ``reason``) and the
-    ``ignored`` items of the folder walk, sorted by kind and path."""
+    ``ignored`` items of the folder walk, sorted by kind and path.
+
+    Command: ``musiccluster cluster``.
+    """
+    other = pd.DataFrame(ignored, columns=["path", "reason"])
     frames = [f for f in (failed.assign(kind="failed")[SKIPPED_COLUMNS],
-                          pd.DataFrame(ignored, columns=["path", "reason"]).assign(kind="ignored")[SKIPPED_COLUMNS])
-              if len(f)]
+                          other.assign(kind="ignored")[SKIPPED_COLUMNS]) if len(f)]
     if not frames:
         return pd.DataFrame(columns=SKIPPED_COLUMNS)
-    return pd.concat(frames, ignore_index=True).sort_values(["kind", "path"], kind="mergesort").reset_index(drop=True)
+    both = pd.concat(frames, ignore_index=True)
+    return both.sort_values(["kind", "path"], kind="mergesort").reset_index(drop=True)
 
 
 def _cluster_table(df: pd.DataFrame, k: int, width: int) -> list[dict[str, Any]]:

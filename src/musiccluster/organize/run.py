@@ -52,7 +52,7 @@ from .scan import inside, prepare
 
 @dataclass
 class LibraryResult:
-    """What :func:`organize_library` / :func:`assign_library` produced.
+    """What :func:`organize_library` / :func:`assign_library` produced (command: ``musiccluster cluster``).
 
     Attributes
     ----------

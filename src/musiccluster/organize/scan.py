@@ -23,7 +23,7 @@ from ..errors import DataError, ParameterError
 
 
 def inside(path: Path, folder: Path) -> bool:
-    """Whether ``path`` is ``folder`` or under it (both resolved)."""
+    """Whether ``path`` is ``folder`` or under it (both resolved). Command: ``musiccluster cluster``."""
     return path == folder or path.is_relative_to(folder)
 
 
@@ -89,7 +89,10 @@ def scan_folder(music_dir: str | os.PathLike[str], progress: bool = False) -> Fo
 
 
 def cache_location(cache_dir: str | os.PathLike[str] | None) -> Path:
-    """The folder :func:`musiccluster.cache.cache_dir` would use, without creating it."""
+    """The folder :func:`musiccluster.cache.cache_dir` would use, without creating it.
+
+    Command: ``musiccluster cluster`` (checked before it is created).
+    """
     if cache_dir is not None:
         return Path(cache_dir).expanduser()
     if os.environ.get(ENV_VAR):
