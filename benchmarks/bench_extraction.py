@@ -21,7 +21,7 @@ process so that nothing is warm that a user's first run would not have:
     not parallelism.
 ``cold``
     our extraction as ``musiccluster cluster`` runs it
-    (:func:`musiccluster.library.extract_library_features`: joblib/loky
+    (:func:`musiccluster.organize.features.extract_library_features`: joblib/loky
     workers on all cores, per-clip cache) into an empty cache. Includes
     starting the worker processes.
 ``cached``
@@ -179,7 +179,7 @@ def measure(spec: dict) -> dict:
         return {"seconds": seconds, "rows": rows, "peak_mb": mem.peak / 2**20, "warmup_s": warm, "cpu_s": cpu}
     from musiccluster.data.corpus import find_clips
     from musiccluster.features.extract import extract_features
-    from musiccluster.organize.library import extract_library_features
+    from musiccluster.organize.features import extract_library_features
     from musiccluster.params import Params
 
     clips = find_clips(folder)

@@ -4,9 +4,9 @@
 Not a test. Audio extraction scales per file (see ``bench_extraction.py``); what
 grows with the whole library is what happens after it: assembling the feature
 table, training the VAE, choosing k, K-Means, assigning tracks and writing the
-outputs. This script feeds :func:`musiccluster.library.cluster_features`
+outputs. This script feeds :func:`musiccluster.organize.run.cluster_features`
 synthetic features (N tracks x 10 segments x 26 MFCC statistics drawn around
-12 centres, assembled by the real :func:`musiccluster.features._assemble` from
+12 centres, assembled by the real :func:`musiccluster.features.extract._assemble` from
 per-clip results as the extractor would return them) and reports wall time per
 stage and the peak resident memory of the process.
 
@@ -36,7 +36,7 @@ def run(n_tracks: int, epochs: int, batch_size: int) -> dict:
     from bench_extraction import PeakMemory
     from musiccluster.data.corpus import Clip
     from musiccluster.features.extract import _assemble
-    from musiccluster.organize.library import cluster_features
+    from musiccluster.organize.run import cluster_features
 
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 3, size=(12, 26))

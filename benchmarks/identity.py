@@ -112,7 +112,7 @@ def _text(path: Path, work: str) -> bytes:
 
 
 def compare(a: Path, b: Path) -> int:
-    work_a, work_b = ((d / "WORK").read_text() if (d / "WORK").exists() else str(WORK) for d in (a, b))
+    work_a, work_b = ((d / "WORK").read_text().strip() if (d / "WORK").exists() else str(WORK) for d in (a, b))
     files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file() and p.name != "WORK"}
     files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file() and p.name != "WORK"}
     bad = [f"only in {a}: {p}" for p in sorted(files_a - files_b)]
