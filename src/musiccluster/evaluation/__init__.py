@@ -28,8 +28,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "config": ("METHODS", "EMBEDDERS", "K_SWEEP_METHODS", "K_SWEEP_METRICS", "CLIP_INTERNAL_METRICS",
-               "SWEEP_METRICS", "PAPER_TOLERANCE", "EvalConfig", "effective_beta"),
+    "config": ("METHODS", "EMBEDDERS", "K_SWEEP_METHODS", "K_SWEEP_METRICS", "SWEEP_METRICS", "PAPER_TOLERANCE",
+               "EvalConfig", "effective_beta"),
     "nulls": ("gaussian_null", "clip_null"),
     "bootstrap": ("resample_clips", "clip_bootstrap_weights", "weighted_calinski_harabasz"),
     "clips": ("majority_vote", "clip_features", "clip_internal_scores"),

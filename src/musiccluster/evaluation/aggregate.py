@@ -27,7 +27,10 @@ Values = tuple[float, "np.ndarray | None"]
 
 def combine_seeds(values: Mapping[Any, Sequence[Values]], seed_w: np.ndarray, confidence: float
                   ) -> tuple[dict[Any, dict], dict[Any, np.ndarray]]:
-    """One statistic per metric from the runs' values; intervals over seeds only where a run had none."""
+    """One statistic per metric from the runs' values; intervals over seeds only where a run had none.
+
+    Chapter: Evaluation
+    """
     stats, dists = {}, {}
     for name, vals in values.items():
         per = np.array([v[0] for v in vals])
@@ -47,7 +50,10 @@ def _external_values(truth: np.ndarray, labels: np.ndarray, codes: np.ndarray, n
 
 def run_values(run: dict, key: tuple[str, int], X: np.ndarray, plan: BootPlan, truth: np.ndarray | None,
                n_labels: int, internal_ch: bool = True) -> dict[str, Values]:
-    """Full-data value and bootstrap values of every segment-level metric of one run's clustering."""
+    """Full-data value and bootstrap values of every segment-level metric of one run's clustering.
+
+    Chapter: Evaluation
+    """
     cell = run["cells"][key]
     labels = cell["labels"].astype(int)
     codes, uniques = pd.factorize(pd.Series(labels), sort=True)
@@ -74,7 +80,10 @@ def summarise_runs(runs: list[dict], key: tuple[str, int], X_of: Callable[[dict]
                    metrics: Sequence[str] | None = None, internal_ch: bool = True
                    ) -> tuple[dict[str, dict], dict[str, np.ndarray]]:
     """The statistics of one clustering ``key`` = (method, k) over ``runs`` (seeds), and their
-    bootstrap distributions; ``X_of(run)`` is the common space of a run (the data or its null draw)."""
+    bootstrap distributions; ``X_of(run)`` is the common space of a run (the data or its null draw).
+
+    Chapter: Evaluation
+    """
     per = [run_values(r, key, X_of(r), plan, truth, n_labels, internal_ch) for r in runs]
     names = [name for name in per[0] if metrics is None or name in metrics]
     return combine_seeds({name: [p[name] for p in per] for name in names}, plan.seed_w[len(runs)], confidence)
@@ -82,7 +91,10 @@ def summarise_runs(runs: list[dict], key: tuple[str, int], X_of: Callable[[dict]
 
 def health_stats(runs: list[dict], method: str, seed_w: np.ndarray, confidence: float) -> dict[str, Any]:
     """An embedding's health over seeds (intervals over seeds only): active units, effective dims,
-    KL, reconstruction error, and the sorted KL and variance of each latent dimension."""
+    KL, reconstruction error, and the sorted KL and variance of each latent dimension.
+
+    Chapter: Evaluation
+    """
     out: dict[str, Any] = {}
     h0 = runs[0]["health"].get(method)
     if h0 is None:
@@ -130,6 +142,8 @@ def clip_level(runs: list[dict], key: tuple[str, int], groups: np.ndarray, clip_
                clip_truth: np.ndarray | None, n_labels: int, conf: float, clip_X: np.ndarray):
     """Clip-level metrics of the majority vote (internal on ``clip_X``, the standardised clip means, and
     external) and segment coherence, real and shuffled.
+
+    Chapter: Evaluation
 
     Returns the ``clip``, ``coherence`` and ``coherence_shuffled`` statistics and the bootstrap
     distributions keyed ``(scope, metric)``.

@@ -55,12 +55,17 @@ def clip_bootstrap_weights(groups: np.ndarray, n_boot: int, rng: np.random.Gener
 
 
 def multiplicities(n_units: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """How often each of ``n_units`` units is drawn in each of ``n_boot`` resamples of size ``n_units``."""
+    """How often each of ``n_units`` units is drawn in each of ``n_boot`` resamples of size ``n_units``.
+
+    Chapter: Evaluation
+    """
     return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot).astype(np.float64)
 
 
 class BootPlan:
     """Shared bootstrap replicates: group (clip) multiplicities and seed multiplicities.
+
+    Chapter: Evaluation
 
     ``group_codes`` gives each row's group; ``group_w`` (B, n_groups) the groups' multiplicities in
     every replicate; ``seed_w`` maps a number of seeds S to the seed weights (B, S), multiplicities / S.
@@ -99,6 +104,8 @@ def bootstrap_stat(per_seed: np.ndarray, boot: np.ndarray | None, seed_w: np.nda
                    ) -> tuple[dict[str, Any], np.ndarray]:
     """Mean over seeds, percentile interval of the seed-and-clip bootstrap, seed SD.
 
+    Chapter: Evaluation
+
     ``per_seed`` (S,) full-data values; ``boot`` (S, B) their clip bootstrap
     values (None: resample the seeds only); ``seed_w`` (B, S) seed weights
     (multiplicities / S). Returns the record's statistic and the bootstrap distribution (B,).
@@ -120,6 +127,8 @@ def bootstrap_stat(per_seed: np.ndarray, boot: np.ndarray | None, seed_w: np.nda
 def bias_corrected_interval(dist: np.ndarray, estimate: float, confidence: float) -> tuple[float, float, float]:
     """Bias-corrected percentile interval: the bootstrap percentiles shifted by the bootstrap bias.
 
+    Chapter: Evaluation
+
     Resampling clips repeats clips, which inflates pair-counting and information
     metrics (a repeated clip always agrees with itself); the mean of the
     replicates minus the estimate measures that inflation, and the interval is
@@ -136,7 +145,10 @@ def bias_corrected_interval(dist: np.ndarray, estimate: float, confidence: float
 
 def difference_stat(a: np.ndarray, b: np.ndarray, per_a: Sequence[float], per_b: Sequence[float],
                     confidence: float) -> dict[str, Any]:
-    """Difference a - b of two bootstrapped statistics (paired when they share replicates)."""
+    """Difference a - b of two bootstrapped statistics (paired when they share replicates).
+
+    Chapter: Evaluation
+    """
     diff = np.asarray(per_a, dtype=float) - np.asarray(per_b, dtype=float)
     mean = float(np.nanmean(np.asarray(per_a, dtype=float)) - np.nanmean(np.asarray(per_b, dtype=float)))
     lo, hi, bias = bias_corrected_interval(np.asarray(a) - np.asarray(b), mean, confidence)
@@ -160,7 +172,10 @@ def _ch_from_stats(N: np.ndarray, S: np.ndarray, Q: np.ndarray) -> np.ndarray:
 
 
 def ch_features(Z: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
-    """Per-row statistics whose weighted sums give Calinski-Harabasz: [one-hot, one-hot x z, |z|^2]."""
+    """Per-row statistics whose weighted sums give Calinski-Harabasz: [one-hot, one-hot x z, |z|^2].
+
+    Chapter: Evaluation
+    """
     n, d = Z.shape
     F = np.zeros((n, n_clusters * (d + 1) + 1))
     F[np.arange(n), codes] = 1.0
@@ -171,7 +186,10 @@ def ch_features(Z: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray
 
 
 def ch_from_sums(sums: np.ndarray, n_clusters: int, d: int) -> np.ndarray:
-    """Calinski-Harabasz of every row of ``sums``, weighted column sums of :func:`ch_features`."""
+    """Calinski-Harabasz of every row of ``sums``, weighted column sums of :func:`ch_features`.
+
+    Chapter: Evaluation
+    """
     N = sums[:, :n_clusters]
     S = sums[:, n_clusters:n_clusters * (d + 1)].reshape(-1, n_clusters, d)
     return _ch_from_stats(N, S, sums[:, -1])

@@ -40,7 +40,10 @@ def majority_vote(groups: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, n
 
 
 def standardized_clip_means(X: np.ndarray, codes: np.ndarray, n_clips: int) -> np.ndarray:
-    """Mean row of each clip (codes 0..n_clips-1), z-scored over the clips."""
+    """Mean row of each clip (codes 0..n_clips-1), z-scored over the clips.
+
+    Chapter: Evaluation
+    """
     X = np.asarray(X, dtype=np.float64)
     sums = np.zeros((n_clips, X.shape[1]))
     np.add.at(sums, codes, X)

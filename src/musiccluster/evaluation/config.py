@@ -31,8 +31,6 @@ PAPER_TOLERANCE = 0.02
 K_SWEEP_METRICS: tuple[str, ...] = ("silhouette_own", "silhouette_common", "calinski_harabasz_own",
                                     "calinski_harabasz_common", "ari", "ami", "nmi", "v_measure", "purity",
                                     "accuracy")
-#: Internal metrics of the clip level (majority-vote clusters on the standardised clip means).
-CLIP_INTERNAL_METRICS: tuple[str, ...] = ("silhouette", "calinski_harabasz")
 #: Metrics of the loss_reduction x beta sweep.
 SWEEP_METRICS: tuple[str, ...] = ("silhouette_own", "silhouette_common", "ari", "nmi", "accuracy",
                                   "active_units", "effective_dims", "kl_total")

@@ -21,7 +21,10 @@ PAPER_PCA = PAPER_TABLE1["pca"]["silhouette"]
 
 @dataclass(frozen=True)
 class Comparison:
-    """The VAE against PCA on one metric at ``params.k``: both statistics and the paired difference."""
+    """The VAE against PCA on one metric at ``params.k``: both statistics and the paired difference.
+
+    Chapter: Evaluation
+    """
 
     metric: str
     vae: Stat
@@ -40,7 +43,10 @@ class Comparison:
 
 @dataclass(frozen=True)
 class NullFindings:
-    """The own-space silhouettes the same pipelines earn on the structureless i.i.d. null."""
+    """The own-space silhouettes the same pipelines earn on the structureless i.i.d. null.
+
+    Chapter: Evaluation
+    """
 
     vae: Stat
     pca: Stat
@@ -61,7 +67,10 @@ class NullFindings:
 
 @dataclass(frozen=True)
 class ClipNullFindings:
-    """The null that keeps a clip's segments together; on a clip-level table it is the i.i.d. null."""
+    """The null that keeps a clip's segments together; on a clip-level table it is the i.i.d. null.
+
+    Chapter: Evaluation
+    """
 
     same_as_null: bool
     vae_own: Stat | None = None
@@ -74,7 +83,10 @@ class ClipNullFindings:
 
 @dataclass(frozen=True)
 class HealthFindings:
-    """How much of its latent space the VAE uses, beside PCA."""
+    """How much of its latent space the VAE uses, beside PCA.
+
+    Chapter: Evaluation
+    """
 
     active_units: float
     latent_dim: int
@@ -85,7 +97,10 @@ class HealthFindings:
 
 @dataclass(frozen=True)
 class CorpusFindings:
-    """What the numbers were computed on."""
+    """What the numbers were computed on.
+
+    Chapter: Evaluation
+    """
 
     kind: str  # "stand-in", "gtzan" or "other"
     source: str
@@ -105,7 +120,10 @@ class CorpusFindings:
 
 @dataclass(frozen=True)
 class PaperMatch:
-    """The sweep setting closest to the paper's VAE silhouette, and whether Table 1 is reproduced."""
+    """The sweep setting closest to the paper's VAE silhouette, and whether Table 1 is reproduced.
+
+    Chapter: Evaluation
+    """
 
     paper_vae: float
     paper_pca: float
@@ -136,6 +154,8 @@ class PaperMatch:
 @dataclass(frozen=True)
 class Findings:
     """The evaluation's findings at ``k`` (= ``params.k``).
+
+    Chapter: Evaluation
 
     ``outcome`` combines the common-space and the label-agreement directions of VAE minus PCA:
     ``better`` / ``worse`` (both agree, or the only one there is), ``mixed`` (one better, the other
@@ -168,7 +188,10 @@ class Findings:
 
 
 def outcome(common: str, labels: str | None) -> str:
-    """Combine the directions (``higher``/``lower``/``same``) of the common-space and label differences."""
+    """Combine the directions (``higher``/``lower``/``same``) of the common-space and label differences.
+
+    Chapter: Evaluation
+    """
     word = {"higher": "better", "lower": "worse", "same": "no_difference"}
     if labels is None or labels == common:
         return word[common]
@@ -211,6 +234,8 @@ def _corpus(result: RecordView) -> CorpusFindings:
 def paper_match_record(result: RecordView) -> dict[str, Any]:
     """The record's ``paper_match``: the sweep setting whose VAE silhouette is closest to the paper's,
     and whether it reproduces Table 1.
+
+    Chapter: Evaluation
 
     PCA's own-space silhouette does not depend on the VAE's loss convention or
     beta, so a PCA value outside the tolerance rules out reproduction by any

@@ -23,7 +23,10 @@ from .nulls import clip_null, gaussian_null
 
 
 def silhouettes(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per-row silhouette values of ``labels`` in ``Z`` (NaN when fewer than 2 or as many clusters as rows)."""
+    """Per-row silhouette values of ``labels`` in ``Z`` (NaN when fewer than 2 or as many clusters as rows).
+
+    Chapter: Evaluation
+    """
     n_lab = len(np.unique(labels))
     if n_lab < 2 or n_lab >= len(labels):
         return np.full(len(labels), np.nan)
@@ -31,7 +34,10 @@ def silhouettes(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def cluster(method: str, Z: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Cluster labels of one method: a GMM for ``"gmm"``, K-Means for every other."""
+    """Cluster labels of one method: a GMM for ``"gmm"``, K-Means for every other.
+
+    Chapter: Evaluation
+    """
     if method == "gmm":
         return gmm_labels(Z, k, seed)
     return kmeans(Z, k, seed).labels_.astype(int)
@@ -40,9 +46,8 @@ def cluster(method: str, Z: np.ndarray, k: int, seed: int) -> np.ndarray:
 def _fit_vae(X: np.ndarray, params: Params, seed: int, loss_reduction: str | None, beta: float | None):
     from ..models.vae import VAEEmbedder
 
-    vae = VAEEmbedder(params.latent_dim, params.hidden_dim, params.epochs, params.lr, params.batch_size,
-                      params.beta if beta is None else beta,
-                      params.loss_reduction if loss_reduction is None else loss_reduction, seed).fit(X)
+    overrides = {"seed": seed, "beta": beta, "loss_reduction": loss_reduction}
+    vae = VAEEmbedder.from_params(params).set_params(**{k: v for k, v in overrides.items() if v is not None}).fit(X)
     Z = vae.transform(X)
     kl = np.sort(vae.kl_per_dimension(X))[::-1]
     return Z, {"kl_per_dim": kl, "kl_total": float(kl.sum()),
@@ -68,7 +73,10 @@ def _fit_pca(X: np.ndarray, params: Params, seed: int):
 
 def embed(X: np.ndarray, params: Params, seed: int, methods: Sequence[str], threshold: float,
           loss_reduction: str | None = None, beta: float | None = None) -> tuple[dict, dict]:
-    """Fit the embedders among ``methods`` for one seed: their embeddings and health numbers."""
+    """Fit the embedders among ``methods`` for one seed: their embeddings and health numbers.
+
+    Chapter: Evaluation
+    """
     emb, health = {}, {}
     for m in methods:
         if m == "vae":
@@ -87,7 +95,10 @@ def embed(X: np.ndarray, params: Params, seed: int, methods: Sequence[str], thre
 
 
 def null_draw(X: np.ndarray, seed: int, kind: bool | str, groups: np.ndarray | None) -> np.ndarray:
-    """A standardised null draw of the raw features ``X``: ``"clip"`` keeps the clips, else i.i.d. rows."""
+    """A standardised null draw of the raw features ``X``: ``"clip"`` keeps the clips, else i.i.d. rows.
+
+    Chapter: Evaluation
+    """
     if kind == "clip":
         return standardize(clip_null(X, groups, seed=seed))[0]
     return standardize(gaussian_null(X, seed=seed))[0]
@@ -104,7 +115,10 @@ def pipeline_task(X: np.ndarray, params: Params, seed: int, methods: Sequence[st
                   k_sweep: Sequence[int], threshold: float, null: bool | str,
                   groups: np.ndarray | None = None) -> dict[str, Any]:
     """One seed of the whole pipeline on one data set: the real one, or (``null`` true) a null draw
-    of it, i.i.d. rows or (``null="clip"``) the clip null of ``groups``."""
+    of it, i.i.d. rows or (``null="clip"``) the clip null of ``groups``.
+
+    Chapter: Evaluation
+    """
     if null:
         X = null_draw(X, seed, null, groups)
     emb, health = embed(X, params, seed, methods, threshold)
@@ -123,7 +137,10 @@ def pipeline_task(X: np.ndarray, params: Params, seed: int, methods: Sequence[st
 def sweep_task(X: np.ndarray, params: Params, seed: int, reduction: str, beta: float, threshold: float,
                null: bool = False) -> dict[str, Any]:
     """One seed of one (loss_reduction, beta) setting of the VAE sweep, clustered at ``params.k``
-    (on a null draw of ``X`` if ``null``)."""
+    (on a null draw of ``X`` if ``null``).
+
+    Chapter: Evaluation
+    """
     if null:
         X, _ = standardize(gaussian_null(X, seed=seed))
     emb, health = embed(X, params, seed, ["vae"], threshold, reduction, beta)
@@ -143,7 +160,10 @@ def _single_threaded(fn, *args):
 
 
 def run_tasks(jobs: list, n_jobs: int, progress: bool) -> list:
-    """Run ``(function, args)`` jobs in order, in ``n_jobs`` joblib workers (results in job order)."""
+    """Run ``(function, args)`` jobs in order, in ``n_jobs`` joblib workers (results in job order).
+
+    Chapter: Evaluation
+    """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 

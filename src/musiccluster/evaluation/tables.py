@@ -19,7 +19,10 @@ from .views import RecordView, Stat
 
 
 def fmt(s: Stat | str | None) -> str:
-    """``mean [lo, hi]``; counts (integer per-seed values) with one decimal, or none when constant."""
+    """``mean [lo, hi]``; counts (integer per-seed values) with one decimal, or none when constant.
+
+    Chapter: Evaluation
+    """
     if not isinstance(s, Stat):
         return "" if s is None else str(s)
     mean, lo, hi = s.mean, s.lo, s.hi

@@ -20,6 +20,8 @@ from .config import METHODS
 class Stat:
     """One statistic: the mean over seeds, its interval [lo, hi], the SD over seeds, per-seed values.
 
+    Chapter: Evaluation
+
     ``ci_basis`` is ``"seeds"`` where the interval covers the seeds only (AMI, health numbers).
     """
 
@@ -82,6 +84,8 @@ SCOPES = ("segment", "null", "clip_null", "minus_null", "minus_clip_null", "minu
 class KBlock:
     """Every statistic of one method at one k, by scope (None where not measured).
 
+    Chapter: Evaluation
+
     ``segment``: the data, per segment; ``null`` / ``clip_null``: the same pipeline on the i.i.d. and
     the clip null; ``minus_*``: paired differences (data minus null, method minus PCA); ``clip``:
     clip level (majority vote); ``coherence`` / ``coherence_shuffled``: segment coherence.
@@ -109,7 +113,10 @@ class KBlock:
 
 @dataclass(frozen=True)
 class Health:
-    """An embedding's health over seeds: active units, effective dims, reconstruction, KL (VAE)."""
+    """An embedding's health over seeds: active units, effective dims, reconstruction, KL (VAE).
+
+    Chapter: Evaluation
+    """
 
     active_units: Stat | None = None
     effective_dims: Stat | None = None
@@ -129,7 +136,10 @@ class Health:
 
 @dataclass(frozen=True)
 class MethodResult:
-    """One method: its name, the space it clustered, its health and its blocks by k."""
+    """One method: its name, the space it clustered, its health and its blocks by k.
+
+    Chapter: Evaluation
+    """
 
     key: str
     name: str
@@ -144,7 +154,10 @@ class MethodResult:
 
 @dataclass(frozen=True)
 class SweepSetting:
-    """One (loss_reduction, beta) setting of the VAE sweep, clustered at ``params.k``."""
+    """One (loss_reduction, beta) setting of the VAE sweep, clustered at ``params.k``.
+
+    Chapter: Evaluation
+    """
 
     loss_reduction: str
     beta: float
@@ -163,7 +176,10 @@ class SweepSetting:
 
 @dataclass(frozen=True)
 class KSweepPoint:
-    """One point of the k sweep: a method at one k, on the data or (``scope="null"``) the null."""
+    """One point of the k sweep: a method at one k, on the data or (``scope="null"``) the null.
+
+    Chapter: Evaluation
+    """
 
     scope: str
     method: str
@@ -173,7 +189,10 @@ class KSweepPoint:
 
 @dataclass(frozen=True)
 class DataSummary:
-    """The evaluated corpus: its size, clips, labels and kind (``"stand-in"``, ``"gtzan"``, ``"other"``)."""
+    """The evaluated corpus: its size, clips, labels and kind (``"stand-in"``, ``"gtzan"``, ``"other"``).
+
+    Chapter: Evaluation
+    """
 
     source: str
     n_samples: int
@@ -202,7 +221,10 @@ class DataSummary:
 
 class RecordView:
     """The typed accessors of an evaluation record; :class:`~musiccluster.evaluation.result.EvaluationResult`
-    is one (it provides ``params``, ``config``, ``record`` and ``dists``)."""
+    is one (it provides ``params``, ``config``, ``record`` and ``dists``).
+
+    Chapter: Evaluation
+    """
 
     @property
     def ks(self) -> list[int]:
