@@ -180,13 +180,13 @@ def measure(spec: dict) -> dict:
     from musiccluster.data.corpus import find_clips
     from musiccluster.features.extract import extract_features
     from musiccluster.organize.features import extract_library_features
-    from musiccluster.params import Params
+    from musiccluster.params import FeatureParams, Params
 
     clips = find_clips(folder)
     with PeakMemory() as mem:
         cpu0, t = cpu_seconds(), time.perf_counter()
         if kind == "cached_extractor":
-            fs = extract_features(clips, N_SEGMENTS, N_MFCC, cache_dir=spec["cache"], n_jobs=spec["jobs"],
+            fs = extract_features(clips, FeatureParams(N_SEGMENTS, N_MFCC), cache_dir=spec["cache"], n_jobs=spec["jobs"],
                                   progress=False)
         else:
             fs = extract_library_features(clips, Params(n_segments=N_SEGMENTS, n_mfcc=N_MFCC),

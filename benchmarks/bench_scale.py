@@ -32,11 +32,12 @@ sys.path.insert(0, str(HERE))
 
 def run(n_tracks: int, epochs: int, batch_size: int) -> dict:
     import numpy as np
-
     from bench_extraction import PeakMemory
+
     from musiccluster.data.corpus import Clip
     from musiccluster.features.extract import _assemble
     from musiccluster.organize.run import cluster_features
+    from musiccluster.params import FeatureParams
 
     rng = np.random.default_rng(0)
     centres = rng.normal(0, 3, size=(12, 26))
@@ -47,7 +48,7 @@ def run(n_tracks: int, epochs: int, batch_size: int) -> dict:
                  for i in range(n_tracks)]
         which = rng.integers(0, 12, n_tracks)
         results = [(centres[which[i]] + rng.normal(0, 1.0, size=(10, 26)), 180.0, None) for i in range(n_tracks)]
-        fs = _assemble(clips, results, 10, 13, 22050, "synthetic")
+        fs = _assemble(clips, results, FeatureParams(10, 13), "synthetic")
         del results
         t_assemble = time.perf_counter() - t0
         with tempfile.TemporaryDirectory() as out:

@@ -4,6 +4,7 @@ import librosa
 import pytest
 import soundfile as sf
 
+from musiccluster.params import FeatureParams
 from musiccluster.data.corpus import find_clips
 from musiccluster.errors import DataError
 from musiccluster.features.extract import extract_features
@@ -65,7 +66,7 @@ def test_mfcc_stats_are_bit_identical_to_librosa_mfcc_of_the_signal(one_thread):
 
 def test_extract_features_segments_and_metadata(audio_dir):
     clips = find_clips(audio_dir)
-    fs = extract_features(clips, n_segments=4, n_mfcc=13, n_jobs=1, progress=False)
+    fs = extract_features(clips, FeatureParams(n_segments=4, n_mfcc=13), n_jobs=1, progress=False)
     assert fs.X.shape == (6 * 4, 26)
     assert fs.n_clips == 6 and len(fs.skipped) == 0
     assert list(fs.meta["segment"][:4]) == [0, 1, 2, 3]
@@ -79,29 +80,29 @@ def test_extract_features_segments_and_metadata(audio_dir):
 
 def test_parallel_equals_sequential_and_cache_is_reused(audio_dir, tmp_path, monkeypatch):
     clips = find_clips(audio_dir)
-    seq = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    seq = extract_features(clips, FeatureParams(3), cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     entries = sorted((tmp_path / "c" / "features").rglob("*.npz"))
     assert len(entries) == 6
     # a second run must read the cache, not recompute: break the computation to prove it
     import musiccluster.features.extract as F
     monkeypatch.setattr(F, "clip_features", lambda *a, **k: (_ for _ in ()).throw(AssertionError))
-    again = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    again = extract_features(clips, FeatureParams(3), cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     np.testing.assert_array_equal(seq.X, again.X)
     # ... and with n_jobs=2 no worker pool is started for finished clips
     import joblib
     monkeypatch.setattr(joblib, "Parallel", lambda *a, **k: (_ for _ in ()).throw(AssertionError("pool")))
-    again = extract_features(clips, 3, cache_dir=tmp_path / "c", n_jobs=2, progress=False)
+    again = extract_features(clips, FeatureParams(3), cache_dir=tmp_path / "c", n_jobs=2, progress=False)
     np.testing.assert_array_equal(seq.X, again.X)
     monkeypatch.undo()
-    par = extract_features(clips, 3, cache=False, n_jobs=2, progress=False)
+    par = extract_features(clips, FeatureParams(3), cache=False, n_jobs=2, progress=False)
     np.testing.assert_allclose(seq.X, par.X, rtol=0, atol=0)
 
 
 def test_changed_file_is_recomputed(audio_dir, tmp_path):
     clips = find_clips(audio_dir)
-    a = extract_features(clips[:1], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    a = extract_features(clips[:1], FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     sf.write(clips[0].path, tone(4.0, 900.0, seed=99), 22050)  # same name, new content
-    b = extract_features(clips[:1], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    b = extract_features(clips[:1], FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     assert not np.allclose(a.X, b.X)
 
 
@@ -115,7 +116,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(audio_dir):
     data = sf.read(audio_dir / "metal" / "metal.00000.wav")[0]
     sf.write(bad / "blues.00094.wav", data[: 2 * len(data) // 3], 22050)  # shorter but long enough
     with pytest.warns(UserWarning, match="skipped"):
-        fs = extract_features(find_clips(audio_dir), 2, n_jobs=1, progress=False)
+        fs = extract_features(find_clips(audio_dir), FeatureParams(2), n_jobs=1, progress=False)
     reasons = dict(zip(fs.skipped["path"].map(lambda p: p.rsplit("/", 1)[-1]), fs.skipped["reason"]))
     assert set(reasons) == {"blues.00090.wav", "blues.00091.wav", "blues.00092.wav", "blues.00093.wav"}
     assert "empty" in reasons["blues.00090.wav"]
@@ -128,11 +129,11 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_on(audio_dir):
 def test_no_usable_clip_is_a_clear_error(tmp_path):
     (tmp_path / "a.wav").write_bytes(b"")
     with pytest.raises(DataError, match="no usable clips"), pytest.warns(UserWarning):
-        extract_features(find_clips(tmp_path), 2, n_jobs=1, progress=False)
+        extract_features(find_clips(tmp_path), FeatureParams(2), n_jobs=1, progress=False)
 
 
 def test_kaggle_csv_round_trip(audio_dir, tmp_path):
-    fs = extract_features(find_clips(audio_dir), 3, n_jobs=1, progress=False)
+    fs = extract_features(find_clips(audio_dir), FeatureParams(3), n_jobs=1, progress=False)
     path = write_kaggle_csv(fs, tmp_path / "f.csv")
     df = pd.read_csv(path)
     assert list(df.columns[:4]) == ["filename", "length", "mfcc1_mean", "mfcc1_var"]
@@ -181,14 +182,14 @@ def test_feature_cache_is_keyed_by_the_feature_source(audio_dir, tmp_path, monke
     assert before[0] != after[0] and before[1] != after[1]
 
     clips = find_clips(audio_dir)[:1]
-    extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    extract_features(clips, FeatureParams(2), cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     calls = []
     real = F.clip_features
     monkeypatch.setattr(F, "clip_features", lambda *a, **k: calls.append(1) or real(*a, **k))
-    extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    extract_features(clips, FeatureParams(2), cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     assert calls == []  # unchanged code: a cache hit
     monkeypatch.setattr(F, "_feature_code", lambda: after[1])  # as if features/segments had been edited
-    extract_features(clips, 2, cache_dir=tmp_path / "c", n_jobs=1, progress=False)
+    extract_features(clips, FeatureParams(2), cache_dir=tmp_path / "c", n_jobs=1, progress=False)
     assert calls == [1]
 
 
@@ -199,19 +200,19 @@ def test_a_failed_cache_write_is_a_warning_and_the_clip_is_still_used(audio_dir,
     import musiccluster.features.extract as F
 
     clips = find_clips(audio_dir)[:2]
-    expected = extract_features(clips, 2, cache=False, n_jobs=1, progress=False)
+    expected = extract_features(clips, FeatureParams(2), cache=False, n_jobs=1, progress=False)
 
     def full_disk(path, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(F, "atomic_write_bytes", full_disk)
     with pytest.warns(RuntimeWarning, match=r"feature cache not written for 2 clip\(s\).*No space left"):
-        fs = extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+        fs = extract_features(clips, FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     assert len(fs.skipped) == 0 and fs.n_clips == 2
     np.testing.assert_array_equal(fs.X, expected.X)
     assert not list((tmp_path / "features").rglob("*.npz"))
     monkeypatch.undo()  # the disk has room again: the next run writes the cache
-    again = extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    again = extract_features(clips, FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     np.testing.assert_array_equal(again.X, expected.X)
     assert len(list((tmp_path / "features").rglob("*.npz"))) == 2
 
@@ -224,7 +225,7 @@ def test_same_size_rewrite_with_the_old_mtime_is_recomputed(audio_dir, tmp_path,
 
     clip = find_clips(audio_dir)[0]
     before = os.stat(clip.path)
-    a = extract_features([clip], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    a = extract_features([clip], FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     sf.write(clip.path, tone(4.0, 900.0, seed=99), 22050)  # same format and length: same size
     os.utime(clip.path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = os.stat(clip.path)
@@ -232,12 +233,12 @@ def test_same_size_rewrite_with_the_old_mtime_is_recomputed(audio_dir, tmp_path,
     calls = []
     real = F.clip_features
     monkeypatch.setattr(F, "clip_features", lambda *k, **kw: calls.append(1) or real(*k, **kw))
-    b = extract_features([clip], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    b = extract_features([clip], FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     assert calls == [1] and not np.allclose(a.X, b.X)
-    c = extract_features([clip], 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    c = extract_features([clip], FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     assert calls == [1]  # unchanged since: a cache hit
     monkeypatch.undo()
-    np.testing.assert_array_equal(c.X, extract_features([clip], 2, cache=False, n_jobs=1, progress=False).X)
+    np.testing.assert_array_equal(c.X, extract_features([clip], FeatureParams(2), cache=False, n_jobs=1, progress=False).X)
 
 
 def test_content_fingerprint_sees_either_end_of_a_file_of_the_same_size(tmp_path):
@@ -262,14 +263,14 @@ def test_feature_cache_is_keyed_by_the_library_versions(audio_dir, tmp_path, mon
     assert {"librosa", "numpy", "scipy", "soundfile", "libsndfile", "soxr"} <= set(versions)
     assert versions["librosa"] == librosa.__version__ and versions["numpy"] == np.__version__
     clips = find_clips(audio_dir)[:1]
-    extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    extract_features(clips, FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     calls = []
     real = F.clip_features
     monkeypatch.setattr(F, "clip_features", lambda *k, **kw: calls.append(1) or real(*k, **kw))
-    extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    extract_features(clips, FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     assert calls == []
     monkeypatch.setattr(F, "_dependency_versions", lambda: {**versions, "librosa": "99.0"})
-    extract_features(clips, 2, cache_dir=tmp_path, n_jobs=1, progress=False)
+    extract_features(clips, FeatureParams(2), cache_dir=tmp_path, n_jobs=1, progress=False)
     assert calls == [1]
 
 

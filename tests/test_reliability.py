@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 
 from musiccluster import synth
+from musiccluster.params import FeatureParams
 from musiccluster.data.corpus import find_clips
 from musiccluster.features.extract import clip_features, extract_features
 from musiccluster.features.mfcc import mfcc_stats
@@ -73,7 +74,7 @@ def test_hostile_corpus_good_files_identical_bad_files_reported(tmp_path):
     names = {c.path.relative_to(root.resolve()).as_posix() for c in clips}
     assert good | bad == names  # symlink loop followed once, .txt ignored
     with pytest.warns(UserWarning):  # with the feature cache on, as users run it
-        fs = extract_features(clips, n_segments=4, n_jobs=2, progress=False, cache_dir=tmp_path / "cache")
+        fs = extract_features(clips, FeatureParams(n_segments=4), n_jobs=2, progress=False, cache_dir=tmp_path / "cache")
     skipped = {Path(p).relative_to(root.resolve()).as_posix() if Path(p).is_absolute() else p: r
                for p, r in zip(fs.skipped["path"], fs.skipped["reason"])}
     assert set(skipped) == bad
@@ -88,7 +89,7 @@ def test_hostile_corpus_good_files_identical_bad_files_reported(tmp_path):
     for clip in clips:
         rel = clip.path.relative_to(root.resolve()).as_posix()
         if rel in good:
-            alone, _, _ = clip_features(clip.path, n_segments=4)
+            alone, _, _ = clip_features(clip.path, FeatureParams(n_segments=4))
             rows = fs.X[fs.meta["path"].to_numpy() == str(clip.path)]
             np.testing.assert_array_equal(rows, alone)  # bit-identical to processing it alone
 
@@ -103,7 +104,7 @@ def test_truncated_body_is_used_or_skipped_never_raised(tmp_path):
     data = (tmp_path / "full.wav").read_bytes()
     (tmp_path / "cut.wav").write_bytes(data[: len(data) // 2])  # header promises 6 s, 3 s present
     try:
-        X, duration, _ = clip_features(tmp_path / "cut.wav", n_segments=2)
+        X, duration, _ = clip_features(tmp_path / "cut.wav", FeatureParams(n_segments=2))
         assert 2.5 < duration < 3.5 and np.all(np.isfinite(X))
     except SkipClip as exc:
         assert str(exc)
@@ -116,7 +117,8 @@ CHILD = textwrap.dedent("""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     from musiccluster.data.corpus import find_clips
     from musiccluster.features import extract_features
-    extract_features(find_clips(sys.argv[1]), n_segments=10, n_jobs=1, progress=False,
+    from musiccluster.params import FeatureParams
+    extract_features(find_clips(sys.argv[1]), FeatureParams(n_segments=10), n_jobs=1, progress=False,
                      cache_dir=sys.argv[2])
 """)
 
@@ -161,7 +163,7 @@ def test_interrupted_extraction_leaves_only_whole_entries_and_resumes(tmp_path, 
     calls = []
     real = F.clip_features
     monkeypatch.setattr(F, "clip_features", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
-    fs = extract_features(find_clips(music), n_segments=10, n_jobs=1, progress=False, cache_dir=cache)
+    fs = extract_features(find_clips(music), FeatureParams(n_segments=10), n_jobs=1, progress=False, cache_dir=cache)
     assert fs.n_clips == n
     assert len(calls) == n - len(done)  # finished work was reused, the rest computed
 
@@ -226,7 +228,7 @@ def test_an_unreadable_file_is_skipped_with_its_reason(tmp_path, monkeypatch):
         monkeypatch.setattr(segments.sf, "SoundFile", denied(segments.sf.SoundFile))
         monkeypatch.setattr(librosa, "load", denied(librosa.load))
     with pytest.warns(UserWarning, match=r"locked\.wav: unreadable"):
-        fs = extract_features(find_clips(root), n_segments=4, n_jobs=1, progress=False, cache=False)
+        fs = extract_features(find_clips(root), FeatureParams(n_segments=4), n_jobs=1, progress=False, cache=False)
     assert fs.n_clips == 1 and set(fs.meta["path"].map(lambda p: Path(p).name)) == {"ok.wav"}
     (reason,) = fs.skipped.loc[fs.skipped["path"].map(lambda p: Path(p).name) == "locked.wav", "reason"]
     assert "unreadable" in reason and "ermission" in reason

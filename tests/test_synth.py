@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 
 import musiccluster.synth as S
+from musiccluster.params import FeatureParams
 from musiccluster._constants import GTZAN_GENRES, SR
 from musiccluster.synth import (
     GENERATOR_VERSION, STYLE_TEMPLATES, default_corpus_dir, ensure_default_corpus, generate_corpus,
@@ -251,7 +252,7 @@ def test_difficulty_is_in_the_gtzan_band(tmp_path):
     from musiccluster.features.extract import extract_features
 
     generate_corpus(tmp_path / "c", n_per_style=10, duration=10.0, progress=False)
-    fs = extract_features(find_clips(tmp_path / "c"), n_segments=1, cache=False, progress=False)
+    fs = extract_features(find_clips(tmp_path / "c"), FeatureParams(n_segments=1), cache=False, progress=False)
     assert fs.n_samples == 100 and sorted(set(fs.labels)) == sorted(GTZAN_GENRES)
     X = StandardScaler().fit_transform(fs.X)
     scores = []

@@ -65,7 +65,7 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
         if not clips:
             raise DataError(f"every clip is named in the exclude list {params.exclude}")
     _check_k(params.k, len(clips) * params.n_segments, "segments to be made")
-    fs = extract_features(clips, params.n_segments, params.n_mfcc, params.min_segment_s,
+    fs = extract_features(clips, params.features,
                           cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
     if dropped:
         fs.skipped = _with_skipped(fs.skipped, dropped, f"excluded: named in {params.exclude}")

@@ -15,10 +15,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from ._constants import SR
 from .errors import ParameterError
 
 #: Loss reduction conventions for the VAE (see :mod:`musiccluster.model`).
 LOSS_REDUCTIONS: tuple[str, ...] = ("sum", "mean", "mse_mean_kl_sum")
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    """What decides a clip's features: segments per clip, MFCCs, shortest segment, sample rate.
+
+    One object passed through the feature stage (:func:`musiccluster.features.extract_features`
+    and the per-clip cache key) instead of four positional numbers; ``Params.features`` gives it
+    for an experiment. Chapter: MFCC features.
+    """
+
+    n_segments: int = 10
+    n_mfcc: int = 13
+    min_segment_s: float = 1.0
+    sr: int = SR
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,11 @@ class Params:
                 raise ParameterError("exclude", f"must be a path to a text file or None, got {self.exclude!r}")
             if not Path(self.exclude).expanduser().is_file():
                 raise ParameterError("exclude", f"no such file: {self.exclude}")
+
+    @property
+    def features(self) -> FeatureParams:
+        """The feature parameters of this experiment."""
+        return FeatureParams(self.n_segments, self.n_mfcc, self.min_segment_s)
 
     # ------------------------------------------------------------- conversion
     @classmethod

@@ -73,6 +73,7 @@ def skip_report_demo(n_segments: int = 10, min_segment_s: float = 1.0) -> tuple[
     from .._constants import SR
     from ..data.corpus import find_clips
     from ..features.extract import extract_features
+    from ..params import FeatureParams
 
     seconds = max(n_segments * max(min_segment_s, 0.1), 1.0)
     t = np.arange(int((seconds + 1) * SR)) / SR
@@ -87,7 +88,7 @@ def skip_report_demo(n_segments: int = 10, min_segment_s: float = 1.0) -> tuple[
         (folder / "notes.wav").write_bytes(b"these are liner notes, not audio\n" * 20)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fs = extract_features(find_clips(folder), n_segments, 13, min_segment_s, cache=False,
+            fs = extract_features(find_clips(folder), FeatureParams(n_segments, 13, min_segment_s), cache=False,
                                   n_jobs=1, progress=False)
     report = pd.DataFrame({"file": [Path(p).name for p in fs.skipped["path"]],
                            "reason": fs.skipped["reason"].to_list()})

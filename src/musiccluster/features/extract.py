@@ -20,12 +20,12 @@ import librosa
 import numpy as np
 import pandas as pd
 
-from .._constants import SR
 from ..cache import atomic_write_bytes, source_fingerprint, stable_hash, sweep_stale_temporaries
 from ..cache import cache_dir as _cache_dir
 from ..data.corpus import Clip
 from ..errors import DataError
-from ..threads import threadpools as _threadpools
+from ..params import FeatureParams
+from ..threads import single_threaded
 from .featureset import META_COLUMNS, FeatureSet
 from .mfcc import feature_names, mfcc_stats
 from .segments import SkipClip, load_audio, segment_bounds
@@ -56,7 +56,7 @@ class NoUsableClips(DataError):
 _FINGERPRINT_BYTES = 64 * 1024
 
 
-def _clip_key(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int) -> str:
+def _clip_key(path: Path, fp: FeatureParams) -> str:
     """Cache key of one clip's features.
 
     Made of the file's resolved path, size, modification and status-change times
@@ -70,8 +70,8 @@ def _clip_key(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr
     return stable_hash({
         "path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
         "ctime_ns": st.st_ctime_ns, "ino": st.st_ino, "content": _content_fingerprint(path, st.st_size),
-        "n_segments": n_segments, "n_mfcc": n_mfcc, "min_segment_s": min_segment_s,
-        "sr": sr, "version": FEATURE_VERSION, "code": _feature_code(), "libs": _dependency_versions(),
+        "n_segments": fp.n_segments, "n_mfcc": fp.n_mfcc, "min_segment_s": fp.min_segment_s,
+        "sr": fp.sr, "version": FEATURE_VERSION, "code": _feature_code(), "libs": _dependency_versions(),
     }, length=32)
 
 
@@ -109,11 +109,16 @@ def _dependency_versions() -> dict[str, str]:
     return versions
 
 
-def clip_features(
-    path: str | Path, n_segments: int = 10, n_mfcc: int = 13,
-    min_segment_s: float = 1.0, sr: int = SR,
-) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
+def clip_features(path: str | Path, fp: FeatureParams = FeatureParams()
+                  ) -> tuple[np.ndarray, float, list[tuple[int, int]]]:
     """Features of one clip's segments (chapter *MFCC features*).
+
+    Parameters
+    ----------
+    path : path-like
+        The audio file.
+    fp : FeatureParams
+        Segments per clip, MFCCs, shortest segment and sample rate.
 
     Returns
     -------
@@ -128,23 +133,23 @@ def clip_features(
     SkipClip
         With the reason the clip cannot be used.
     """
+    sr = fp.sr
     y = load_audio(path, sr=sr)
-    bounds = segment_bounds(len(y), n_segments, sr, min_segment_s)
+    bounds = segment_bounds(len(y), fp.n_segments, sr, fp.min_segment_s)
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak <= 10 ** (SILENCE_DBFS / 20):
         raise SkipClip(f"silent (peak below {SILENCE_DBFS:g} dBFS)")
     # One BLAS thread: the same bits in a worker process, in the main process and on
     # any core count (parallelism comes from processing clips side by side).
-    with _threadpools().limit(limits=1):
-        X = np.stack([mfcc_stats(y[a:b], sr=sr, n_mfcc=n_mfcc) for a, b in bounds])
+    with single_threaded():
+        X = np.stack([mfcc_stats(y[a:b], sr=sr, n_mfcc=fp.n_mfcc) for a, b in bounds])
     if not np.all(np.isfinite(X)):
         raise SkipClip("features are not finite")
     return X, len(y) / sr, bounds
 
 
-def _cache_entry(path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
-                 cache_folder: Path) -> Path:
-    key = _clip_key(path, n_segments, n_mfcc, min_segment_s, sr)
+def _cache_entry(path: Path, fp: FeatureParams, cache_folder: Path) -> Path:
+    key = _clip_key(path, fp)
     return cache_folder / key[:2] / f"{key}.npz"
 
 
@@ -157,10 +162,7 @@ def _read_entry(entry: Path) -> tuple[np.ndarray, float, None] | None:
         return None
 
 
-def _cached_clip_features(
-    path: Path, n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
-    cache_folder: Path | None,
-) -> tuple[np.ndarray | None, float, str | None, str | None]:
+def _cached_clip_features(path: Path, fp: FeatureParams, cache_folder: Path | None) -> tuple[np.ndarray | None, float, str | None, str | None]:
     """Worker: (features, duration, None, cache_problem) or (None, 0, reason, None). Never raises.
 
     ``cache_problem`` is None, or why the finished features could not be written to the
@@ -170,13 +172,13 @@ def _cached_clip_features(
         entry = None
         if cache_folder is not None:
             try:
-                entry = _cache_entry(path, n_segments, n_mfcc, min_segment_s, sr, cache_folder)
+                entry = _cache_entry(path, fp, cache_folder)
             except OSError:
                 entry = None  # unreadable file: clip_features below names the reason
             hit = _read_entry(entry) if entry is not None and entry.exists() else None
             if hit is not None:
                 return (*hit, None)
-        X, duration, _ = clip_features(path, n_segments, n_mfcc, min_segment_s, sr)
+        X, duration, _ = clip_features(path, fp)
     except SkipClip as exc:
         return None, 0.0, str(exc), None
     except Exception as exc:  # anything else must not stop the corpus
@@ -194,15 +196,14 @@ def _cached_clip_features(
     return X, duration, None, problem
 
 
-def _read_cached(clips: list[Clip], n_segments: int, n_mfcc: int, min_segment_s: float, sr: int,
-                 folder: Path | None) -> list:
+def _read_cached(clips: list[Clip], fp: FeatureParams, folder: Path | None) -> list:
     """Per clip: its cached ``(X, duration, None)``, or None when it must be computed."""
     results: list = [None] * len(clips)
     if folder is None:
         return results
     for i, c in enumerate(clips):
         try:
-            entry = _cache_entry(c.path, n_segments, n_mfcc, min_segment_s, sr, folder)
+            entry = _cache_entry(c.path, fp, folder)
         except Exception:
             continue  # unreadable file or symlink loop: the worker names the reason
         if entry.exists():
@@ -211,8 +212,7 @@ def _read_cached(clips: list[Clip], n_segments: int, n_mfcc: int, min_segment_s:
 
 
 def extract_features(
-    clips: Sequence[Clip], n_segments: int = 10, n_mfcc: int = 13,
-    min_segment_s: float = 1.0, sr: int = SR, *, cache: bool = True,
+    clips: Sequence[Clip], fp: FeatureParams = FeatureParams(), *, cache: bool = True,
     cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
     progress: bool = True, backend: str | None = None, source: str = "",
     warn_skips: bool = True, workers: Callable[[int], ContextManager[Any]] | None = None,
@@ -232,9 +232,9 @@ def extract_features(
     Parameters
     ----------
     clips : sequence of Clip
-        From :func:`musiccluster.corpus.find_clips`.
-    n_segments, n_mfcc, min_segment_s, sr
-        See :class:`musiccluster.params.Params`.
+        From :func:`musiccluster.data.corpus.find_clips`.
+    fp : FeatureParams
+        Segments per clip, MFCCs, shortest segment, sample rate (``Params.features``).
     cache : bool
         Read and write the feature cache.
     cache_dir : path-like, optional
@@ -266,10 +266,9 @@ def extract_features(
     if folder is not None and folder.exists():
         sweep_stale_temporaries(folder)
     # Finished clips are read here, so an unchanged rerun starts no worker process at all.
-    results = _read_cached(clips, n_segments, n_mfcc, min_segment_s, sr, folder)
+    results = _read_cached(clips, fp, folder)
     todo = [i for i, r in enumerate(results) if r is None]
-    jobs = [delayed(_cached_clip_features)(clips[i].path, n_segments, n_mfcc, min_segment_s, sr, folder)
-            for i in todo]
+    jobs = [delayed(_cached_clip_features)(clips[i].path, fp, folder) for i in todo]
     bar = tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
                disable=not progress, leave=False)
     unwritten: list[tuple[str, str]] = []
@@ -289,10 +288,11 @@ def extract_features(
             f"feature cache not written for {len(unwritten)} clip(s) under {folder} (first: "
             f"{unwritten[0][0]}: {unwritten[0][1]}); their features are used but will be computed "
             "again next run", RuntimeWarning, stacklevel=2)
-    return _assemble(clips, results, n_segments, n_mfcc, sr, source, warn_skips)
+    return _assemble(clips, results, fp, source, warn_skips)
 
 
-def _assemble(clips, results, n_segments, n_mfcc, sr, source, warn_skips=True) -> FeatureSet:
+def _assemble(clips, results, fp: FeatureParams, source: str, warn_skips: bool = True) -> FeatureSet:
+    n_segments, n_mfcc, sr = fp.n_segments, fp.n_mfcc, fp.sr
     rows, blocks, skipped = [], [], []
     for clip, (X, duration, reason) in zip(clips, results):
         if reason is not None:

@@ -13,7 +13,6 @@ import os
 import sys
 from typing import Any, Iterator, Sequence
 
-from .._constants import SR
 from ..data.corpus import Clip
 from ..errors import ParameterError
 from ..params import Params
@@ -87,7 +86,7 @@ def extract_library_features(clips: Sequence[Clip], params: Params, *, cache: bo
         return parallel_backend(scheduler if n_todo else None)
 
     try:
-        return extract_features(clips, params.n_segments, params.n_mfcc, params.min_segment_s, SR,
+        return extract_features(clips, params.features,
                                 cache=cache, cache_dir=cache_dir, n_jobs=-1 if scheduler else n_jobs,
                                 progress=progress, source=source, warn_skips=False, workers=workers)
     except NoUsableClips as exc:
