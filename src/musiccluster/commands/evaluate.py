@@ -102,11 +102,11 @@ def print_findings(f, confidence: float) -> None:
     if f.null is not None:
         print(f"structureless null, own-space silhouette: VAE {f.null.vae.mean:.3f}, PCA {f.null.pca.mean:.3f}")
     pm = f.paper
-    print(f"closest sweep setting to the paper's VAE silhouette {pm.paper_vae:.4f}: loss_reduction="
-          f"{pm.closest_loss_reduction}, beta {pm.closest_beta:g} scores {pm.closest_vae.mean:.3f}; PCA "
-          f"{pm.pca_silhouette:.3f} against {pm.paper_pca:.4f}: Table 1 "
-          + ("reproduced" if pm.reproduced else f"not reproduced ({'PCA' if pm.reason == 'pca' else 'VAE'} "
+    print(f"Table 1 (VAE {pm.paper_vae:.4f}, PCA {pm.paper_pca:.4f}): "
+          + ("reproduced" if pm.reproduced else f"not reproduced ({'PCA' if pm.reason == 'pca' else 'the VAE'} "
              f"outside the tolerance {pm.tolerance:g})"))
+    print(f"  closest sweep setting: loss_reduction={pm.closest_loss_reduction}, beta={pm.closest_beta:g}: "
+          f"VAE {pm.closest_vae.mean:.3f}; PCA {pm.pca_silhouette:.3f}")
     rows = ("one row per clip" if f.corpus.clip_level
             else f"{f.corpus.mean_rows_per_clip:.3g} segments per clip")
     print(f"corpus ({rows}; the paper: {f.corpus.paper_rows_per_clip}): {_CORPUS[f.corpus.kind]}")
