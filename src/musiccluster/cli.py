@@ -12,11 +12,28 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
 from .errors import MusicClusterError
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("features", "experiment", "evaluate", "cluster", "report")
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: musiccluster's version and those of what decides the results.
+
+    Unlike argparse's ``action="version"``, whose string is built with the parser, the versions are
+    read (from package metadata, importing nothing heavy) only when ``--version`` is given.
+    """
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print the versions of musiccluster, torch, librosa, symusic, numpy and python"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .versions import version_line
+
+        print(version_line())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="musiccluster",
         description="Reproduce and examine VAE-based clustering of musical audio (GTZAN protocol).",
     )
-    parser.add_argument("--version", action="version", version=f"musiccluster {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
