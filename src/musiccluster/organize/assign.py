@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..groups import group_means
+
 #: Rows embedded / assigned per chunk (bounds temporary memory).
 CHUNK_ROWS = 65_536
 
@@ -56,11 +58,7 @@ def track_means(Z: np.ndarray, codes: np.ndarray, n_tracks: int) -> np.ndarray:
 
     Command: ``musiccluster cluster`` (a track's position: map, distances, playlist order).
     """
-    counts = np.bincount(codes, minlength=n_tracks).astype(np.float64)
-    out = np.empty((n_tracks, Z.shape[1]), dtype=np.float64)
-    for j in range(Z.shape[1]):
-        out[:, j] = np.bincount(codes, weights=Z[:, j], minlength=n_tracks) / np.maximum(counts, 1)
-    return out
+    return group_means(Z, codes, n_tracks)
 
 
 def _distances(Z: np.ndarray, centers: np.ndarray) -> np.ndarray:
