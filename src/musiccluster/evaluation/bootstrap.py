@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..metrics.external import contingency_cells
+
 
 def resample_clips(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Row indices of one clip bootstrap sample: clips drawn with replacement, all their rows together.
@@ -91,9 +93,8 @@ class BootPlan:
     def contingency(self, true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int,
                     n_clusters: int) -> np.ndarray:
         """Contingency tables (B, n_labels, n_clusters) of one labelling in every replicate."""
-        onehot = np.zeros((len(pred_codes), n_labels * n_clusters))
-        onehot[np.arange(len(pred_codes)), np.asarray(true_codes) * n_clusters + pred_codes] = 1.0
-        return self.boot(onehot).reshape(-1, n_labels, n_clusters)
+        cells = contingency_cells(true_codes, pred_codes, n_labels, n_clusters)
+        return self.boot(cells).reshape(-1, n_labels, n_clusters)
 
     def calinski_harabasz(self, Z: np.ndarray, codes: np.ndarray, n_clusters: int) -> np.ndarray:
         """Calinski-Harabasz of the cluster ``codes`` in ``Z`` in every replicate (B,)."""

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.metrics import calinski_harabasz_score
 
 from ..features.scaling import standardize
+from ..groups import group_codes, group_means
 from .fits import silhouettes
 
 
@@ -44,10 +45,7 @@ def standardized_clip_means(X: np.ndarray, codes: np.ndarray, n_clips: int) -> n
 
     Chapter: Evaluation
     """
-    X = np.asarray(X, dtype=np.float64)
-    sums = np.zeros((n_clips, X.shape[1]))
-    np.add.at(sums, codes, X)
-    return standardize(sums / np.bincount(codes, minlength=n_clips)[:, None])[0]
+    return standardize(group_means(X, codes, n_clips))[0]
 
 
 def clip_features(X: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,8 +59,8 @@ def clip_features(X: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.nda
         Clips in order of first appearance (as :func:`majority_vote`).
     Xc : ndarray of shape (n_clips, n_features)
     """
-    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)), sort=False)
-    return np.asarray(uniques), standardized_clip_means(X, codes, len(uniques))
+    codes, uniques = group_codes(groups)
+    return uniques, standardized_clip_means(X, codes, len(uniques))
 
 
 def clip_internal_scores(X: np.ndarray, groups: np.ndarray, labels: np.ndarray) -> dict[str, float]:

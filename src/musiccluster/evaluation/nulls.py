@@ -11,8 +11,8 @@ Chapter *Evaluation*.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from ..groups import group_codes, group_means
 from ..seeds import rng as stream
 
 
@@ -79,7 +79,7 @@ def clip_null(X: np.ndarray, groups: np.ndarray, seed: int = 0) -> np.ndarray:
     ndarray of shape (n_samples, n_features)
     """
     X = np.asarray(X, dtype=np.float64)
-    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)), sort=False)
+    codes, uniques = group_codes(groups)
     if len(codes) != len(X):
         raise ValueError(f"groups has {len(codes)} entries for {len(X)} rows")
     n_clips = len(uniques)
@@ -87,16 +87,12 @@ def clip_null(X: np.ndarray, groups: np.ndarray, seed: int = 0) -> np.ndarray:
     if counts.max() <= 1:
         return gaussian_null(X, seed=seed)
     n, d = X.shape
-    means = np.zeros((n_clips, d))
-    np.add.at(means, codes, X)
-    means /= counts[:, None]
+    means = group_means(X, codes, n_clips)
     resid = X - means[codes]
     within = resid.T @ resid / max(n - n_clips, 1)
     between = np.atleast_2d(np.cov(means, rowvar=False)) if n_clips > 1 else np.zeros((d, d))
     rng = stream(seed, "clip_null")
     centres = rng.multivariate_normal(means.mean(axis=0), between, size=n_clips, method="eigh")
     dev = rng.multivariate_normal(np.zeros(d), within, size=n, method="eigh")
-    dev_means = np.zeros((n_clips, d))
-    np.add.at(dev_means, codes, dev)
-    dev -= (dev_means / counts[:, None])[codes]
+    dev -= group_means(dev, codes, n_clips)[codes]
     return centres[codes] + dev

@@ -143,9 +143,26 @@ def scores_from_contingency(tables: np.ndarray) -> dict[str, np.ndarray]:
             "v_measure": v, "purity": purity_, "accuracy": accuracy}
 
 
+def contingency_cells(true_codes: np.ndarray, pred_codes: np.ndarray, n_labels: int,
+                      n_clusters: int) -> np.ndarray:
+    """One row per item, one column per contingency cell (label x cluster), 1 where the item falls.
+
+    Summing the rows, weighted by how often a resample repeats each item, gives that resample's
+    contingency table: :func:`weighted_contingency`, and the clip bootstrap of chapter *Evaluation*.
+
+    Chapter: Evaluation.
+    """
+    cell = np.asarray(true_codes) * n_clusters + np.asarray(pred_codes)
+    onehot = np.zeros((len(cell), n_labels * n_clusters))
+    onehot[np.arange(len(cell)), cell] = 1.0
+    return onehot
+
+
 def weighted_contingency(true_codes: np.ndarray, pred_codes: np.ndarray, weights: np.ndarray,
                          n_labels: int, n_clusters: int) -> np.ndarray:
     """Contingency tables of one labelling under many row weightings.
+
+    Chapter: Evaluation.
 
     Parameters
     ----------
@@ -159,7 +176,5 @@ def weighted_contingency(true_codes: np.ndarray, pred_codes: np.ndarray, weights
     -------
     ndarray of shape (n_weightings, n_labels, n_clusters)
     """
-    cell = np.asarray(true_codes) * n_clusters + np.asarray(pred_codes)
-    onehot = np.zeros((len(cell), n_labels * n_clusters))
-    onehot[np.arange(len(cell)), cell] = 1.0
+    onehot = contingency_cells(true_codes, pred_codes, n_labels, n_clusters)
     return (np.asarray(weights, dtype=np.float64) @ onehot).reshape(-1, n_labels, n_clusters)
