@@ -239,9 +239,7 @@ def compute_experiment(params: Params, data: FeatureSet, progress: bool = True) 
                              f"{data.n_features} features")
     t0 = time.perf_counter()
     X, _ = standardize(data.X)
-    vae = VAEEmbedder(params.latent_dim, params.hidden_dim, params.epochs, params.lr,
-                      params.batch_size, params.beta, params.loss_reduction, params.seed,
-                      progress=progress).fit(X)
+    vae = VAEEmbedder.from_params(params, progress=progress).fit(X)
     t1 = time.perf_counter()
     Z_vae = vae.transform(X)
     pca = pca_embedder(params.latent_dim, params.seed).fit(X)
