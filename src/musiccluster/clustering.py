@@ -29,6 +29,8 @@ def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans
     ------
     ParameterError
         If ``k`` < 2 or ``k`` exceeds the number of samples.
+
+    Chapter: Experiments.
     """
     n = int(np.asarray(Z).shape[0])
     if k < 2:
@@ -56,6 +58,8 @@ def gmm_labels(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     Seeded (k-means initialisation with ``random_state=seed``), one
     initialisation, :data:`GMM_REG_COVAR` on the covariance diagonals. Falls
     back to diagonal covariances, with a warning, if the full fit fails.
+
+    Chapter: Evaluation (the GMM baseline).
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.mixture import GaussianMixture

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 
 class MusicClusterError(Exception):
-    """Base class: the CLI prints these as one-line errors."""
+    """Base class: the CLI prints these as one-line errors.
+
+    Command: every command (printed as one line).
+    """
 
 
 class ParameterError(MusicClusterError, ValueError):
-    """An invalid parameter value; the message names the parameter."""
+    """An invalid parameter value; the message names the parameter.
+
+    Command: every command (printed as one line).
+    """
 
     def __init__(self, name: str, message: str):
         self.name = name
@@ -16,8 +22,14 @@ class ParameterError(MusicClusterError, ValueError):
 
 
 class DataError(MusicClusterError):
-    """The data cannot be used (missing folder, no usable clips, bad table)."""
+    """The data cannot be used (missing folder, no usable clips, bad table).
+
+    Command: every command (printed as one line).
+    """
 
 
 class TrainingError(MusicClusterError, FloatingPointError):
-    """Training diverged (e.g. a NaN loss)."""
+    """Training diverged (e.g. a NaN loss).
+
+    Command: every command (printed as one line).
+    """

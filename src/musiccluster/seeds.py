@@ -21,5 +21,8 @@ STREAMS: dict[str, int] = {
 
 
 def rng(seed: int, stream: str) -> np.random.Generator:
-    """The numpy generator of one named stream (:data:`STREAMS`) for ``seed``."""
+    """The numpy generator of one named stream (:data:`STREAMS`) for ``seed``.
+
+    Chapter: Evaluation (the nulls and the bootstrap).
+    """
     return np.random.default_rng([int(seed), STREAMS[stream]])

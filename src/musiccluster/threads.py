@@ -25,7 +25,10 @@ _modules_seen = -1
 
 
 def threadpools() -> ThreadpoolController:
-    """This process's controller (made again when modules were imported since)."""
+    """This process's controller (made again when modules were imported since).
+
+    Chapter: Experiments (reproducibility); every command.
+    """
     global _controller, _modules_seen
     if _controller is None or len(sys.modules) != _modules_seen:
         _controller = ThreadpoolController()
@@ -39,6 +42,8 @@ def single_threaded() -> Iterator[None]:
 
     torch is limited only where it is already imported, so a caller that never trains does not
     pay for importing it.
+
+    Chapter: Experiments (reproducibility); every command.
     """
     torch = sys.modules.get("torch")
     torch_threads = torch.get_num_threads() if torch is not None else None

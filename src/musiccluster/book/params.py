@@ -67,7 +67,10 @@ def sync_parameter_cells(book_dir: str | Path, write: bool = False) -> list[Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m musiccluster.book.params [--write] [BOOK_DIR]``: check (or rewrite) the cells."""
+    """``python -m musiccluster.book.params [--write] [BOOK_DIR]``: check (or rewrite) the cells.
+
+    Chapter: every chapter (its first cells).
+    """
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("book_dir", nargs="?", default="book")
     ap.add_argument("--write", action="store_true", help="rewrite the stale cells")
@@ -110,6 +113,8 @@ def injected_names(namespace: Mapping[str, Any]) -> list[str]:
 
     papermill writes that cell as ``# Parameters`` followed by one assignment per
     line; its text is in IPython's ``In`` list. Outside a papermill run: ``[]``.
+
+    Chapter: every chapter (its first cells).
     """
     history = namespace.get("In")
     if not isinstance(history, list):
@@ -129,7 +134,10 @@ def injected_names(namespace: Mapping[str, Any]) -> list[str]:
 
 
 def params_table(params: Params) -> pd.DataFrame:
-    """The parameters of this build as a two-column table, marking values that differ from the paper's."""
+    """The parameters of this build as a two-column table, marking values that differ from the paper's.
+
+    Chapter: every chapter (its first cells).
+    """
     default = Params()
     rows = [{"parameter": k, "value": "None (embedded corpus)" if (k == "data_dir" and v is None) else v,
              "paper / default": getattr(default, k), "changed": "" if v == getattr(default, k) else "◀ changed"}

@@ -21,6 +21,8 @@ def quiet_kernels() -> None:
 
     ipykernel 7 logs a warning when a kernel talks over plain TCP; with keys it
     encrypts instead and stays quiet. Harmless where unsupported (nothing changes).
+
+    Chapter: the book build (``_config.yml``).
     """
     try:
         import zmq
@@ -49,7 +51,10 @@ MATHJAX_PARTS = ("tex-chtml.js", "output/chtml", "input/tex/extensions", "a11y",
 
 
 def offline_mathjax() -> Path | None:
-    """MathJax 3 as shipped by the ``sphinx-mathjax-offline`` package, if it is installed."""
+    """MathJax 3 as shipped by the ``sphinx-mathjax-offline`` package, if it is installed.
+
+    Chapter: the book build (``_config.yml``).
+    """
     import importlib.util
 
     spec = importlib.util.find_spec("sphinx-mathjax-offline")
@@ -61,13 +66,19 @@ def offline_mathjax() -> Path | None:
 
 def use_offline_mathjax(app: Any, config: Any) -> None:
     """``config-inited``: serve MathJax from the book itself instead of a CDN (readers offline
-    would otherwise see raw TeX), unless ``_config.yml`` names another ``mathjax_path``."""
+    would otherwise see raw TeX), unless ``_config.yml`` names another ``mathjax_path``.
+
+    Chapter: the book build (``_config.yml``).
+    """
     if offline_mathjax() is not None and str(config.mathjax_path).startswith("https://cdn.jsdelivr.net/npm/mathjax@3"):
         config.mathjax_path = "mathjax/tex-chtml.js"
 
 
 def copy_offline_mathjax(app: Any, exc: Exception | None) -> None:
-    """``build-finished``: copy :data:`MATHJAX_PARTS` into ``_static/mathjax`` of an HTML build."""
+    """``build-finished``: copy :data:`MATHJAX_PARTS` into ``_static/mathjax`` of an HTML build.
+
+    Chapter: the book build (``_config.yml``).
+    """
     source = offline_mathjax()
     if exc is not None or source is None or getattr(app.builder, "format", "") != "html" \
             or app.config.mathjax_path != "mathjax/tex-chtml.js":
@@ -83,7 +94,10 @@ def copy_offline_mathjax(app: Any, exc: Exception | None) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``)."""
+    """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``).
+
+    Chapter: the book build (``_config.yml``).
+    """
     quiet_kernels()
     app.connect("env-get-outdated", every_page_is_outdated)
     app.connect("config-inited", use_offline_mathjax)

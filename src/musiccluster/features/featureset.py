@@ -34,6 +34,8 @@ class FeatureSet:
         Columns ``path`` and ``reason``: every input that was not used.
     source : str
         Human-readable description of where the data came from.
+
+    Chapter: MFCC features.
     """
 
     X: np.ndarray

@@ -17,7 +17,10 @@ from .._constants import HOP_LENGTH, N_FFT, N_MELS, SR
 
 
 def feature_names(n_mfcc: int = 13) -> list[str]:
-    """Column names in our order: all means first, then all variances."""
+    """Column names in our order: all means first, then all variances.
+
+    Chapter: MFCC features.
+    """
     return [f"mfcc{i}_mean" for i in range(1, n_mfcc + 1)] + [
         f"mfcc{i}_var" for i in range(1, n_mfcc + 1)
     ]
@@ -39,6 +42,8 @@ def mfcc_stats(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> np.ndarray:
     -------
     ndarray of shape (2 * n_mfcc,)
         ``[mean_1 .. mean_n, var_1 .. var_n]`` as float64.
+
+    Chapter: MFCC features.
     """
     y = np.asarray(y, dtype=np.float32)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(_mel_power(y, sr)), n_mfcc=n_mfcc).astype(np.float64)

@@ -22,6 +22,8 @@ def internal_scores(Z: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict[st
     Returns NaN for all three when there is only one cluster. Silhouette is
     exact up to :data:`SILHOUETTE_MAX_EXACT` rows, estimated on that many
     sampled rows beyond.
+
+    Chapter: Results.
     """
     Z = np.asarray(Z, dtype=np.float64)
     labels = np.asarray(labels)

@@ -35,6 +35,8 @@ class LinearAE(nn.Module):
 
     ``x -> Linear(n_features, hidden) -> ReLU -> Linear(hidden, latent) = z``,
     ``z -> Linear(latent, hidden) -> ReLU -> Linear(hidden, n_features)``.
+
+    Chapter: Evaluation (the plain-autoencoder baseline).
     """
 
     def __init__(self, n_features: int = 26, hidden_dim: int = 64, latent_dim: int = 4):
@@ -81,6 +83,8 @@ class AEEmbedder(BaseEstimator, TransformerMixin):
     the initialisation is drawn under ``torch.manual_seed(seed)`` inside a
     forked RNG state (the caller's global state is untouched), the batch order
     comes from a private ``torch.Generator``, and training runs on one thread.
+
+    Chapter: Evaluation (the plain-autoencoder baseline).
     """
 
     def __init__(self, latent_dim: int = 4, hidden_dim: int = 64, epochs: int = 20,

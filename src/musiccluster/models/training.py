@@ -17,7 +17,10 @@ from ..errors import TrainingError
 
 @contextmanager
 def one_torch_thread():
-    """Run torch on one intra-op thread (restored after): the same bits whatever the core count."""
+    """Run torch on one intra-op thread (restored after): the same bits whatever the core count.
+
+    Chapter: The VAE.
+    """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -27,7 +30,10 @@ def one_torch_thread():
 
 
 def check_training_data(X: np.ndarray) -> np.ndarray:
-    """``X`` as float32, or ValueError if it is not 2-d with >= 2 finite rows."""
+    """``X`` as float32, or ValueError if it is not 2-d with >= 2 finite rows.
+
+    Chapter: The VAE.
+    """
     X = np.asarray(X, dtype=np.float32)
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError("X must be 2-d with at least 2 rows")
@@ -62,6 +68,8 @@ def train_minibatches(
     ------
     TrainingError
         When the loss stops being finite (with the epoch, batch and a hint).
+
+    Chapter: The VAE.
     """
     from tqdm.auto import tqdm
 

@@ -45,7 +45,10 @@ from .training import check_training_data, one_torch_thread, train_minibatches
 
 
 class LinearVAE(nn.Module):
-    """Encoder/decoder MLP with one hidden ReLU layer each side (the paper's model)."""
+    """Encoder/decoder MLP with one hidden ReLU layer each side (the paper's model).
+
+    Chapter: The VAE.
+    """
 
     def __init__(self, n_features: int = 26, hidden_dim: int = 64, latent_dim: int = 4):
         super().__init__()
@@ -82,6 +85,8 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, sigma^2) || N(0, 1)) per sample and latent dimension (closed form).
 
     ``-0.5 * (1 + log sigma^2 - mu^2 - sigma^2)``, shape ``(batch, latent_dim)``.
+
+    Chapter: The VAE.
     """
     return -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp())
 
@@ -94,6 +99,8 @@ def vae_loss(x_hat: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: tor
     -------
     total, recon, kl : scalar tensors
         ``total = recon + beta * kl`` with both terms reduced as ``reduction`` says.
+
+    Chapter: The VAE.
     """
     sq = (x_hat - x).pow(2)
     kl = kl_divergence(mu, logvar)
@@ -137,6 +144,8 @@ class VAEEmbedder(BaseEstimator, TransformerMixin):
         Per epoch: ``loss`` (the optimised objective), ``recon_mse`` (mean
         squared error per feature) and ``kl`` (KL per sample, summed over the
         latent dimensions, in nats), averaged over the epoch's batches.
+
+    Chapter: The VAE.
     """
 
     def __init__(self, latent_dim: int = 4, hidden_dim: int = 64, epochs: int = 20,
