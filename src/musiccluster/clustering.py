@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
 from .errors import ParameterError
-from .threads import threadpools
+from .threads import single_threaded
 
 #: Above this many rows :func:`kmeans` switches to MiniBatchKMeans (memory and time).
 MINIBATCH_THRESHOLD = 50_000
@@ -43,7 +43,7 @@ def kmeans(Z: np.ndarray, k: int = 5, seed: int = 0, n_init: int = 10) -> KMeans
         model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
     # One OpenMP/BLAS thread: scikit-learn's Lloyd step adds per-thread partial sums in the order
     # the threads finish, so the centres' last bits (and, rarely, a label) would depend on the core count.
-    with threadpools().limit(limits=1):
+    with single_threaded():
         return model.fit(Z)
 
 

@@ -5,7 +5,6 @@ Chapter *The VAE*.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
@@ -13,20 +12,7 @@ import torch
 from torch import nn
 
 from ..errors import TrainingError
-
-
-@contextmanager
-def one_torch_thread():
-    """Run torch on one intra-op thread (restored after): the same bits whatever the core count.
-
-    Chapter: The VAE.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+from ..threads import single_threaded
 
 
 def check_training_data(X: np.ndarray) -> np.ndarray:
@@ -73,7 +59,7 @@ def train_minibatches(
     """
     from tqdm.auto import tqdm
 
-    with one_torch_thread():
+    with single_threaded():
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = build()

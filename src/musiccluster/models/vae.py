@@ -41,7 +41,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
 from ..params import LOSS_REDUCTIONS
-from .training import check_training_data, one_torch_thread, train_minibatches
+from ..threads import single_threaded
+from .training import check_training_data, train_minibatches
 
 
 class LinearVAE(nn.Module):
@@ -190,7 +191,7 @@ class VAEEmbedder(BaseEstimator, TransformerMixin):
     def _encode(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if not hasattr(self, "model_"):
             raise RuntimeError("VAEEmbedder is not fitted yet; call fit first")
-        with torch.no_grad(), one_torch_thread():
+        with torch.no_grad(), single_threaded():
             mu, logvar = self.model_.encode(torch.from_numpy(np.asarray(X, dtype=np.float32)))
         return mu.numpy().astype(np.float64), logvar.numpy().astype(np.float64)
 
@@ -205,7 +206,7 @@ class VAEEmbedder(BaseEstimator, TransformerMixin):
     def reconstruct(self, X: np.ndarray) -> np.ndarray:
         """Decoder output at the posterior means."""
         mu = torch.from_numpy(self.transform(X).astype(np.float32))
-        with torch.no_grad(), one_torch_thread():
+        with torch.no_grad(), single_threaded():
             return self.model_.decode(mu).numpy().astype(np.float64)
 
     def kl_per_dimension(self, X: np.ndarray) -> np.ndarray:
