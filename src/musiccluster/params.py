@@ -18,6 +18,9 @@ from typing import Any, Mapping
 from ._constants import SR
 from .errors import ParameterError
 
+#: Exclude lists shipped with the library, by name (:func:`musiccluster.data.exclude.read_exclude_list`).
+NAMED_EXCLUDE_LISTS: tuple[str, ...] = ("kereliuk-excluded",)
+
 #: Loss reduction conventions for the VAE (see :mod:`musiccluster.model`).
 LOSS_REDUCTIONS: tuple[str, ...] = ("sum", "mean", "mse_mean_kl_sum")
 
@@ -71,7 +74,9 @@ class Params:
         A text file naming clips to leave out, one per line (``jazz.00054`` or
         ``jazz.00054.wav``; ``#`` starts a comment), e.g. a list of GTZAN's known
         faults (Sturm 2013): exact repetitions, mislabelings, distortions. The
-        excluded clips are listed in the skip report. ``None`` keeps every clip.
+        excluded clips are listed in the skip report. ``None`` keeps every clip. A name of
+        :data:`NAMED_EXCLUDE_LISTS` uses a shipped list: ``kereliuk-excluded`` leaves out the 70
+        clips outside Kereliuk et al. 2015's fault-filtered split (930 clips kept).
     """
 
     data_dir: str | None = None
@@ -139,7 +144,7 @@ class Params:
         if self.exclude is not None:
             if not isinstance(self.exclude, (str, os.PathLike)):
                 raise ParameterError("exclude", f"must be a path to a text file or None, got {self.exclude!r}")
-            if not Path(self.exclude).expanduser().is_file():
+            if str(self.exclude) not in NAMED_EXCLUDE_LISTS and not Path(self.exclude).expanduser().is_file():
                 raise ParameterError("exclude", f"no such file: {self.exclude}")
 
     @property
