@@ -60,3 +60,14 @@ def test_spread_moments_difference_and_clips_per_label():
     t = clips_per_label(clips)
     assert t.loc["a", "clips"] == 2 and t.loc["a", "segments"] == 18 and t.loc["a", "shortest (s)"] == 24.0
     assert t.loc["(no label)", "clips"] == 1
+
+
+def test_clip_level_features_is_the_variance_of_the_whole_clip():
+    from musiccluster.features.summary import clip_level_features
+    rng = np.random.default_rng(3)
+    frames = rng.normal(size=(2, 60, 3)) * [1.0, 2.0, 0.5] + rng.normal(size=(2, 1, 3))   # 2 clips x 60 frames
+    seg = frames.reshape(2, 3, 20, 3)                                                       # 3 segments of 20
+    X = np.concatenate([seg.mean(axis=2), seg.var(axis=2)], axis=2).reshape(6, 6)
+    out = clip_level_features(X, np.repeat(["a", "b"], 3), n_mfcc=3)
+    expected = np.concatenate([frames.mean(axis=1), frames.var(axis=1)], axis=1)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)

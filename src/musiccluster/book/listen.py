@@ -140,3 +140,27 @@ def cluster_gallery(embedding: np.ndarray, clusters: np.ndarray, centers: np.nda
             "<th>most typical segments (nearest the centre, one per clip)</th></tr>")
     return (f'<table class="table" style="width:100%"><thead>{head}</thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def excerpt_starts(clips: pd.DataFrame, seconds: float) -> pd.DataFrame:
+    """The first clip of every label and the start of a ``seconds``-long excerpt from its middle.
+
+    Chapter: Data and augmentation. Columns of the clip table plus ``start_s`` (0 for a clip shorter
+    than ``seconds``); labels in the order they first appear.
+    """
+    first = clips.drop_duplicates("label").copy()
+    first["start_s"] = (first["duration_s"].astype(float) / 2 - seconds / 2).clip(lower=0.0)
+    return first.reset_index(drop=True)
+
+
+def excerpt_gallery(clips: pd.DataFrame, seconds: float = 4.0) -> str:
+    """HTML players, one excerpt of ``seconds`` s per label (from the middle of its first clip).
+
+    Chapter: Data and augmentation (one excerpt per style of the stand-in).
+    """
+    cells = []
+    for _, clip in excerpt_starts(clips, seconds).iterrows():
+        y = segment_audio({"path": clip["path"], "start_s": clip["start_s"]}, seconds=seconds)
+        cap = f"{clip['label']}: {clip['clip_id']}, from {clip['start_s']:.1f} s"
+        cells.append(f'<div style="flex:1 1 18em">{audio_html(y, caption=cap)}</div>')
+    return f'<div style="display:flex;flex-wrap:wrap;gap:0 1.5em">{"".join(cells)}</div>'

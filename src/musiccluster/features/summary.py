@@ -103,3 +103,35 @@ def clips_per_label(clips: pd.DataFrame) -> pd.DataFrame:
         clips=("clip_id", "size"), segments=("n_segments", "sum"), **{
             "shortest (s)": ("duration_s", "min"), "mean duration (s)": ("duration_s", "mean"),
             "longest (s)": ("duration_s", "max")}).round(2)
+
+
+def clip_level_features(X: np.ndarray, clip_ids, n_mfcc: int) -> np.ndarray:
+    """Clip-level MFCC means and variances from equal-length segments' means and variances.
+
+    Chapter: Data and augmentation (the stand-in beside the Kaggle 30-s table, which is clip level).
+    By the law of total variance, a clip's mean of a coefficient is the mean of its segments' means
+    and its variance is the mean of the segments' variances plus the variance (``ddof=0``) of their
+    means; exact for segments of equal length (the few samples :func:`segment_bounds` drops at the end
+    of a clip aside).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_segments, 2 * n_mfcc)
+        ``mfcc1_mean .. mfccN_mean, mfcc1_var .. mfccN_var`` per segment.
+    clip_ids : array of shape (n_segments,)
+    n_mfcc : int
+
+    Returns
+    -------
+    ndarray of shape (n_clips, 2 * n_mfcc), clips in order of first appearance.
+    """
+    from ..groups import group_codes, group_means
+
+    X = np.asarray(X, dtype=float)
+    if X.shape[1] != 2 * n_mfcc:
+        raise ValueError(f"expected {2 * n_mfcc} columns (means then variances), got {X.shape[1]}")
+    codes, ids = group_codes(clip_ids)
+    means = group_means(X[:, :n_mfcc], codes, len(ids))
+    within = group_means(X[:, n_mfcc:], codes, len(ids))
+    between = group_means(X[:, :n_mfcc] ** 2, codes, len(ids)) - means ** 2
+    return np.hstack([means, within + np.maximum(between, 0.0)])

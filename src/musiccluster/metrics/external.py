@@ -178,3 +178,55 @@ def weighted_contingency(true_codes: np.ndarray, pred_codes: np.ndarray, weights
     """
     onehot = contingency_cells(true_codes, pred_codes, n_labels, n_clusters)
     return (np.asarray(weights, dtype=np.float64) @ onehot).reshape(-1, n_labels, n_clusters)
+
+
+def confusion_table(labels_true: np.ndarray, labels_pred: np.ndarray) -> "pd.DataFrame":
+    """Cluster x label counts, clusters in Hungarian order: cluster *i* is matched to the *i*-th label column.
+
+    Chapter: Experiments. Rows are the clusters (``cluster 0`` .. in the order of their matched labels,
+    unmatched clusters last), columns the labels, ordered so that the matched cells lie on the diagonal
+    and unmatched labels come last; the matching maximises the diagonal's sum (the Hungarian accuracy).
+
+    Parameters
+    ----------
+    labels_true : array of label names, one per item
+    labels_pred : array of cluster numbers, one per item
+
+    Returns
+    -------
+    DataFrame of int counts, index named ``cluster``, columns named ``label``.
+    """
+    import pandas as pd
+
+    labels_true, labels_pred = np.asarray(labels_true), np.asarray(labels_pred)
+    names, clusters = np.unique(labels_true), np.unique(labels_pred)
+    c = contingency(labels_true, labels_pred).T              # clusters x labels
+    rows, cols = linear_sum_assignment(c, maximize=True)
+    order = np.argsort(cols)                                 # matched pairs in label order
+    row_order = [*rows[order], *[r for r in range(len(clusters)) if r not in set(rows)]]
+    col_order = [*cols[order], *[k for k in range(len(names)) if k not in set(cols)]]
+    table = pd.DataFrame(c[np.ix_(row_order, col_order)],
+                         index=pd.Index([f"cluster {clusters[r]}" for r in row_order], name="cluster"),
+                         columns=pd.Index([str(names[k]) for k in col_order], name="label"))
+    return table
+
+
+def cluster_sizes(labelings: dict[str, np.ndarray], k: int) -> "pd.DataFrame":
+    """Items per cluster of several clusterings, one row per clustering, columns ``0..k-1``.
+
+    Chapter: Experiments.
+    """
+    import pandas as pd
+
+    return pd.DataFrame({name: np.bincount(np.asarray(lab), minlength=k) for name, lab in labelings.items()},
+                        index=pd.Index(range(k), name="cluster")).T
+
+
+def cross_counts(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> "pd.DataFrame":
+    """Counts of every (``a``, ``b``) pair of two labelings, rows ``a``, columns ``b``.
+
+    Chapter: Experiments (VAE clusters against PCA clusters).
+    """
+    import pandas as pd
+
+    return pd.crosstab(pd.Series(np.asarray(a), name=name_a), pd.Series(np.asarray(b), name=name_b))
