@@ -15,3 +15,6 @@ PAPER_TABLE1: dict[str, dict[str, float]] = {
 TABLE1_METHODS: dict[str, str] = {"vae": "VAE + K-Means", "pca": "PCA + K-Means"}
 #: Segments per clip of the paper's protocol (ten 3-second segments of each 30-second GTZAN clip).
 PAPER_SEGMENTS_PER_CLIP = 10
+#: Rows the paper clustered (segments of its GTZAN clips; the n of its Table 1) and its number of clusters.
+PAPER_ROWS = 3994
+PAPER_K = 5

@@ -1,6 +1,7 @@
 """Tables and demonstrations that single chapters show.
 
-:func:`table1_frame` and :func:`null_silhouettes` (chapter *Results*), :func:`skip_report_demo`
+:func:`table1_frame`, :func:`null_silhouettes` and :func:`null_pca_embedding` (chapter *Results*),
+:func:`book_eval_config` (the evaluation the chapters share), :func:`skip_report_demo`
 (chapter *Data and augmentation*).
 """
 
@@ -18,10 +19,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..experiment import ExperimentResult
 
 
-def table1_frame(result: "ExperimentResult") -> pd.DataFrame:
+def table1_frame(result: "ExperimentResult", evaluation=None, recorded=None) -> pd.DataFrame:
     """The paper's Table 1 beside this run's, formatted as printed (silhouette 4 decimals, CH 1).
 
-    Rows: the two methods; columns: (metric, "paper" / "this run").
+    Rows: the two methods; columns: (metric, "paper" / "this run"), and where given the mean over
+    seeds [95 % interval] of this build's ``evaluation`` and of the ``recorded`` real-GTZAN run
+    (:func:`musiccluster.evaluation.recorded.load_recorded`; clip level, so fewer rows and a CH on
+    another n).
 
     Chapter: Results.
     """
@@ -29,15 +33,34 @@ def table1_frame(result: "ExperimentResult") -> pd.DataFrame:
 
     ours = result.table1()
     sil, ch = "{:.4f}".format, "{:.1f}".format
-    df = pd.DataFrame({
-        ("silhouette", "paper"): PAPER_TABLE1["silhouette"].map(sil),
-        ("silhouette", "this run"): ours["silhouette"].map(sil),
-        ("Calinski–Harabasz", "paper"): PAPER_TABLE1["calinski_harabasz"].map(ch),
-        ("Calinski–Harabasz", "this run"): ours["calinski_harabasz"].map(ch),
-    })
+    cols = {("silhouette", "paper"): PAPER_TABLE1["silhouette"].map(sil),
+            ("silhouette", "this run (seed 0)"): ours["silhouette"].map(sil)}
+    extra = [(ev, name) for ev, name in ((evaluation, "this build"), (recorded, "real GTZAN, recorded"))
+             if ev is not None]
+    for ev, name in extra:
+        cols[("silhouette", f"{name} ({len(ev.seeds)} seeds)")] = _over_seeds(ev, ours.index, "silhouette_own", 4)
+    cols[("Calinski–Harabasz", "paper")] = PAPER_TABLE1["calinski_harabasz"].map(ch)
+    cols[("Calinski–Harabasz", "this run (seed 0)")] = ours["calinski_harabasz"].map(ch)
+    for ev, name in extra:
+        cols[("Calinski–Harabasz", f"{name} ({ev.data.n_samples} rows)")] = _over_seeds(
+            ev, ours.index, "calinski_harabasz_own", 1)
+    df = pd.DataFrame(cols)
     df.columns = pd.MultiIndex.from_tuples(df.columns)
     df.index.name = None
     return df
+
+
+def _over_seeds(ev, index, metric: str, digits: int) -> pd.Series:
+    """Mean [interval] of one own-space metric per Table-1 row (index: the methods' display names)."""
+    from ..paper import TABLE1_METHODS
+
+    keys = {name: key for key, name in TABLE1_METHODS.items()}
+    f = "{:." + str(digits) + "f}"
+    out = {}
+    for name in index:
+        st = ev.block(keys[name]).segment[metric]
+        out[name] = f"{f.format(st.mean)} [{f.format(st.lo)}, {f.format(st.hi)}]"
+    return pd.Series(out)
 
 
 def null_silhouettes(dims: Iterable[int], k: int = 5, n: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -59,6 +82,37 @@ def null_silhouettes(dims: Iterable[int], k: int = 5, n: int = 2000, seed: int =
         rows.append({"dimensions": d, "silhouette": scores["silhouette"],
                      "calinski_harabasz": scores["calinski_harabasz"]})
     return pd.DataFrame(rows).set_index("dimensions")
+
+
+def null_pca_embedding(X_scaled: np.ndarray, n_components: int = 4, k: int = 5,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The structureless null through the PCA pipeline: one Gaussian with the data's mean and
+    covariance (:func:`musiccluster.evaluation.gaussian_null`), standardised, PCA, K-Means.
+
+    Returns (scores, cluster labels), for drawing beside the real embeddings.
+
+    Chapter: Results.
+    """
+    from ..clustering import kmeans
+    from ..evaluation.nulls import gaussian_null
+    from ..features.scaling import standardize
+    from ..models.linear import pca_embedder
+
+    Z = pca_embedder(n_components, seed).fit_transform(standardize(gaussian_null(X_scaled, seed=seed))[0])
+    return Z, kmeans(Z, k, seed).labels_
+
+
+def book_eval_config(n_seeds: int = 10, n_boot: int = 200, sweep_betas=(0.3, 1.0, 3.0), sweep_seeds: int = 3,
+                     k_max: int = 12, k_sweep_seeds: int = 3):
+    """The evaluation the book runs (lighter than ``musiccluster evaluate``'s defaults): one place, so
+    the Introduction, Results and Evaluation chapters share one cached :func:`evaluate` result.
+
+    Chapter: Introduction (also Results and Evaluation).
+    """
+    from ..evaluation.config import EvalConfig
+
+    return EvalConfig(n_seeds=n_seeds, n_boot=n_boot, sweep_betas=tuple(sweep_betas), sweep_seeds=sweep_seeds,
+                      k_sweep=tuple(range(2, k_max + 1)), k_sweep_seeds=k_sweep_seeds)
 
 
 def skip_report_demo(n_segments: int = 10, min_segment_s: float = 1.0) -> tuple[pd.DataFrame, int]:
@@ -101,3 +155,36 @@ def skip_report_demo(n_segments: int = 10, min_segment_s: float = 1.0) -> tuple[
 # ------------------------------------------------------------------------ reruns
 
 
+
+
+def _pm(s, sign: str = "") -> str:
+    """A statistic as 'mean [lo, hi]'; '–' when missing."""
+    if s is None:
+        return "–"
+    f = "{:" + sign + ".3f}"
+    return f"{f.format(s.mean)} [{f.format(s.lo)}, {f.format(s.hi)}]"
+
+
+def summary_frame(summary) -> pd.DataFrame:
+    """The one-screen summary as a table: the paper, each evaluated corpus and its structureless null.
+
+    Rows: the paper, then per side (:class:`~musiccluster.evaluation.summary.SideSummary`) its data and
+    its null; columns: own-space silhouettes of both methods, their difference, and the VAE minus PCA
+    in the common space and in ARI. Means over seeds [95 % interval].
+
+    Chapter: Introduction.
+    """
+    p = summary.paper
+    rows = {"paper (GTZAN, one run)": [f"{p['vae']['silhouette']:.4f}", f"{p['pca']['silhouette']:.4f}",
+                                       f"{summary.paper_gap:+.4f}", "not reported", "not reported"]}
+    for s in summary.sides:
+        name = f"{s.label} ({s.n_rows} rows, {s.n_seeds} seeds)"
+        rows[name] = [_pm(s.own.vae), _pm(s.own.pca), _pm(s.own.difference, "+"), _pm(s.common.difference, "+"),
+                      _pm(s.ari.difference, "+") if s.ari else "no labels"]
+        if s.null is not None:
+            rows[f"{s.label}: its structureless null"] = [_pm(s.null.vae), _pm(s.null.pca), f"{s.null.gap:+.3f}", "", ""]
+    df = pd.DataFrame.from_dict(rows, orient="index",
+                                columns=["VAE silhouette (own space)", "PCA silhouette (own space)",
+                                         "VAE − PCA (own space, Table 1)", "VAE − PCA (common space)",
+                                         "VAE − PCA (ARI)"])
+    return df

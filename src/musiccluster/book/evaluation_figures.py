@@ -115,3 +115,44 @@ def plot_k_sweep(result: EvaluationResult):
         ax.set_visible(False)
     _legend_below(fig, flat[0])
     return fig
+
+
+def plot_dimensionality(points, band, recorded_points=None, paper_n: int = 3994):
+    """Own-space silhouette and Calinski-Harabasz per row against effective dimensionality, over the
+    band that structureless Gaussian data scores (:func:`musiccluster.evaluation.dimensionality.null_band`).
+
+    Chapter: Results
+
+    ``points`` (and ``recorded_points``, drawn hollow) are
+    :class:`~musiccluster.evaluation.dimensionality.EmbeddingPoint` lists; the paper's values are
+    marked as levels (its CH divided by ``paper_n`` rows). Returns the matplotlib Figure.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.9), constrained_layout=True)
+    panels = (("silhouette", "silhouette", "own-space silhouette"),
+              ("ch_per_row", "calinski_harabasz", "Calinski–Harabasz per row"))
+    for ax, (metric, paper_key, ylabel) in zip(axes, panels):
+        mean_, lo, hi = band.band(metric)
+        ax.fill_between(band.effective_dims, lo, hi, color="0.8", label=f"structureless Gaussian (n = {band.n})")
+        ax.plot(band.effective_dims, mean_, color="0.5", lw=1)
+        for pts, hollow in ((points, False), (recorded_points or [], True)):
+            for p in pts:
+                y = p.silhouette if metric == "silhouette" else p.ch_per_row
+                if y is None:
+                    continue
+                colour = _COLOURS["pca"] if p.method == "pca" else _COLOURS.get(p.loss_reduction or "sum")
+                ax.scatter(p.effective_dims, y, s=40 if p.method == "pca" or p.is_default else 22,
+                           marker="s" if p.method == "pca" else "o", facecolors="none" if hollow else colour,
+                           edgecolors=colour, lw=1.2, zorder=3)
+        for m, ls in (("vae", ":"), ("pca", "--")):
+            v = PAPER_TABLE1[m][paper_key] / (paper_n if metric == "ch_per_row" else 1)
+            ax.axhline(v, color="k", ls=ls, lw=1, label=f"paper's {m.upper()} ({v:.4g})")
+        ax.set(xlabel="effective dimensions (participation ratio)", ylabel=ylabel)
+        if metric == "ch_per_row":
+            ax.set_yscale("log")
+    for red in ("sum", "mean", "mse_mean_kl_sum"):
+        axes[0].scatter([], [], color=_COLOURS[red], s=22, label=f"VAE, {red}")
+    axes[0].scatter([], [], color=_COLOURS["pca"], marker="s", s=40, label="PCA")
+    if recorded_points:
+        axes[0].scatter([], [], facecolors="none", edgecolors="k", s=30, label="hollow: real GTZAN (recorded)")
+    _legend_below(fig, axes[0])
+    return fig

@@ -200,3 +200,37 @@ def label_mix(clusters: np.ndarray, labels: np.ndarray, title: str = ""):
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+@_styled
+def tsne_maps(embeddings: dict, colours: dict, n: int = 800, seed: int = 0, legend_title: str = "cluster"):
+    """t-SNE maps of several embeddings side by side (chapter *Results*), on one seeded subsample.
+
+    ``embeddings`` maps a panel title to an array of rows; ``colours`` the same titles to the
+    categories to colour by. Each map is sklearn's t-SNE (perplexity 30, PCA initialisation, seeded)
+    of at most ``n`` rows drawn once with ``seed``; the clusters were computed in the full spaces.
+    """
+    from sklearn.manifold import TSNE
+
+    names = list(embeddings)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4), squeeze=False)
+    rng = np.random.default_rng(seed)
+    cats_all = pd.Categorical(np.concatenate([np.asarray(colours[k]) for k in names]))
+    pal = _palette(len(cats_all.categories))
+    for ax, name in zip(axes[0], names):
+        Z = np.asarray(embeddings[name], dtype=np.float64)
+        idx = np.sort(rng.choice(len(Z), size=min(n, len(Z)), replace=False))
+        P = TSNE(n_components=2, perplexity=min(30.0, (len(idx) - 1) / 3), init="pca", random_state=seed,
+                 n_jobs=1).fit_transform(Z[idx])
+        cats = pd.Categorical(np.asarray(colours[name])[idx], categories=cats_all.categories)
+        for j in range(len(cats.categories)):
+            m = cats.codes == j
+            if m.any():
+                ax.scatter(P[m, 0], P[m, 1], s=5, alpha=0.7, color=pal[j], lw=0, label=str(cats.categories[j]))
+        ax.set_title(name)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, title=legend_title, loc="center right", markerscale=3, frameon=False)
+    fig.tight_layout(rect=(0, 0, 0.88, 1))
+    return fig
