@@ -122,8 +122,8 @@ def test_hostile_folder_end_to_end_all_outputs(music, tmp_path, capsys):
     assert set(tracks.loc[tracks["path"].str.contains("/Guitar/"), "label"]) == {"Guitar"}
 
     # playlists: extended M3U, relative entries that resolve, most typical first, all tracks once
-    playlists = sorted((out / "playlists").glob("cluster-*.m3u"))
-    assert playlists and all(p.name[len("cluster-"):-len(".m3u")].isdigit() for p in playlists)
+    playlists = sorted((out / "playlists").glob("cluster-*.m3u8"))
+    assert playlists and all(p.name[len("cluster-"):-len(".m3u8")].isdigit() for p in playlists)
     listed = []
     for pl in playlists:
         text = pl.read_text(encoding="utf-8")
@@ -195,7 +195,7 @@ def test_assign_round_trip_and_new_tracks(music, tmp_path):
     for p in picks:
         assert got.loc[str((new / Path(p).name).resolve()), "cluster"] == \
             trained.loc[str((root / p).resolve()), "cluster"]
-    for pl in (out2 / "playlists").glob("*.m3u"):
+    for pl in (out2 / "playlists").glob("*.m3u8"):
         assert all(p.is_file() for p in resolve_playlist(pl))
 
     # training options are fixed by the model
@@ -430,7 +430,7 @@ def test_cli_help_and_argument_errors(capsys, tmp_path):
         main(["cluster", "--help"])
     text = capsys.readouterr().out
     for word in ("--assign", "--model", "--k", "--method", "--scheduler", "--cache-dir", "skipped.csv",
-                 "playlists/cluster-NN.m3u", "silhouette", "never inside MUSIC_DIR"):
+                 "playlists/cluster-NN.m3u8", "silhouette", "never inside MUSIC_DIR"):
         assert word in text
     assert main(["cluster", "--out", str(tmp_path / "o")]) == 2
     assert main(["cluster", "--assign", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
@@ -461,7 +461,7 @@ def test_a_few_hundred_tracks_with_bad_files(tmp_path, monkeypatch, capsys):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     k = summary["k"]["chosen"]
     assert 2 <= k <= 12 and len(summary["k"]["curve"]) == 11
-    playlists = sorted((out / "playlists").glob("cluster-*.m3u"))
+    playlists = sorted((out / "playlists").glob("cluster-*.m3u8"))
     assert len(playlists) == k
     assert sum(len(resolve_playlist(p)) for p in playlists) == len(tracks)
     assert all(p.is_file() for pl in playlists for p in resolve_playlist(pl))

@@ -25,7 +25,7 @@ def test_other_methods_train_assign_and_round_trip(method, music, tmp_path):  # 
     trained = pd.read_csv(out / "assignments.csv").set_index("path")
     assert len(trained) == len(good) and set(trained["cluster"]) == {1, 2, 3}
     assert 1 / 3 <= trained["confidence"].min() and trained["confidence"].max() <= 1
-    listed = [p for pl in sorted((out / "playlists").glob("cluster-*.m3u")) for p in resolve_playlist(pl)]
+    listed = [p for pl in sorted((out / "playlists").glob("cluster-*.m3u8")) for p in resolve_playlist(pl)]
     assert sorted(str(p.resolve()) for p in listed) == sorted(trained.index)
 
     # the saved model re-assigns the same tracks to the same clusters without retraining

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cache import atomic_pickle, atomic_write_bytes, load_pickle, package_fingerprint, stable_hash
+from .cache import atomic_pickle, load_pickle, package_fingerprint, stable_hash
 from .cache import cache_dir as _cache_dir
+from .userfiles import write_user_file
 from .clustering import kmeans
 from .dataset import load_data
 from .errors import ParameterError
@@ -198,7 +199,7 @@ class ExperimentResult:
         """Serialise :meth:`to_record` (sorted keys); write it to ``path`` if given."""
         text = json.dumps(self.to_record(), indent=2, sort_keys=True) + "\n"
         if path is not None:
-            atomic_write_bytes(Path(path), text.encode())
+            write_user_file(Path(path), text.encode())
         return text
 
     def segments_frame(self) -> pd.DataFrame:

@@ -5,6 +5,11 @@ papermill with the overridden parameters and written to ``runs/<name>/book/<chap
 then Jupyter Book renders those executed notebooks (execution off) into
 ``runs/<name>/_build/html``. The default book is never touched, and the chapters share one
 training run through the experiment cache.
+
+The chapters run into a new folder (``runs/<name>/.book-new-*``); only when every chapter has
+run does it replace ``runs/<name>/book/``, and only if that folder holds the marker
+(:data:`MARKER`) an earlier run wrote: a ``book/`` this tool did not write is refused before any
+chapter runs, and a failed run leaves the earlier book as it was.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from ..errors import MusicClusterError
 from ..params import Params, parse_assignments
 from .sphinx import quiet_kernels
 
+#: The file that marks a folder of executed chapters as this tool's own (the only kind it deletes).
+MARKER = ".musiccluster-report"
 #: The repository this module was installed from (editable install).
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -69,6 +76,38 @@ def _hide_injected_parameters(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def is_own_book(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder holding :data:`MARKER`. Command: ``musiccluster report``."""
+    return folder.is_dir() and not folder.is_symlink() and (folder / MARKER).is_file()
+
+
+def _new_book_folder(run: Path) -> Path:
+    """A fresh folder for this run's chapters, marked; earlier runs' leftovers (marked) removed."""
+    import tempfile
+
+    run.mkdir(parents=True, exist_ok=True)
+    for old in run.glob(".book-new-*"):
+        if is_own_book(old):
+            shutil.rmtree(old, ignore_errors=True)
+    out = Path(tempfile.mkdtemp(prefix=".book-new-", dir=run))
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(out, 0o777 & ~mask)  # mkdtemp's 0700 would hide the book from a web server
+    (out / MARKER).write_text("executed chapters written by musiccluster report\n")
+    return out
+
+
+def _replace_book(new: Path, final: Path) -> Path:
+    """Put the finished ``new`` in place of ``final`` (deleted only when it is this tool's own)."""
+    if final.exists() or final.is_symlink():
+        if not is_own_book(final):
+            raise MusicClusterError(f"{final} appeared during the run and was not written by "
+                                    f"musiccluster report; the executed chapters are in {new}")
+        shutil.rmtree(final)
+    new.rename(final)
+    return final
+
+
 def rerun_book(name: str, overrides: Mapping[str, Any] | list[str] | str, *, root: Path | None = None,
                runs_dir: Path | None = None, build: bool = True, progress: bool = True) -> Path:
     """Execute every chapter with ``overrides`` and build the run's own HTML book.
@@ -103,10 +142,11 @@ def rerun_book(name: str, overrides: Mapping[str, Any] | list[str] | str, *, roo
     typed = {k: getattr(params, k) for k in values}
     root = find_root() if root is None else Path(root).resolve()
     run = (Path(runs_dir) if runs_dir else root / "runs").resolve() / name
-    out = run / "book"
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    final = run / "book"
+    if (final.exists() or final.is_symlink()) and not is_own_book(final):
+        raise MusicClusterError(f"{final} exists and was not written by musiccluster report "
+                                f"(no {MARKER} in it): move it away or choose another --name")
+    out = _new_book_folder(run)
     quiet_kernels()
     for chapter in book_chapters(root):
         src = root / "book" / f"{chapter}.md"
@@ -134,6 +174,7 @@ def rerun_book(name: str, overrides: Mapping[str, Any] | list[str] | str, *, roo
     config["title"] = f"{config.get('title', 'musiccluster')} (run '{name}')"
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     (out / "_toc.yml").write_text((root / "_toc.yml").read_text())
+    out = _replace_book(out, final)
     if not build:
         return out
     # runs/<name>/book is a complete book: `jupyter-book build runs/<name>/book` rebuilds it by hand

@@ -47,13 +47,21 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
-def print_skip_report(skipped, stream=sys.stderr) -> None:
-    """Print the skip report (path: reason), one line per skipped file."""
+def print_skip_report(skipped, stream=None) -> None:
+    """Print the skip report (path: reason), one line per skipped file.
+
+    Command: ``musiccluster features | experiment | evaluate``. A character the stream cannot
+    encode (a file name that is not valid UTF-8, under a strict UTF-8 stdout) is printed as a
+    backslash escape, never raised.
+    """
     if skipped is None or len(skipped) == 0:
         return
+    stream = sys.stderr if stream is None else stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     print(f"skipped {len(skipped)} file(s):", file=stream)
     for row in skipped.itertuples(index=False):
-        print(f"  {row.path}: {row.reason}", file=stream)
+        line = f"  {row.path}: {row.reason}"
+        print(line.encode(encoding, "backslashreplace").decode(encoding, "replace"), file=stream)
 
 
 def quiet_skip_warnings() -> None:

@@ -32,12 +32,14 @@ silhouette of the track clusters (curve in summary.json and k-selection.png).
 
 Writes into OUT_DIR (never inside MUSIC_DIR; refused):
   assignments.csv          path, cluster, confidence, distance, rank, duration_s, label ...
-  playlists/cluster-NN.m3u extended M3U, relative paths, most typical track first
-                           (cluster 01 = the largest)
+  playlists/cluster-NN.m3u8 extended M3U in UTF-8, relative paths, most typical
+                           track first (cluster 01 = the largest)
   map.png                  2-d map of the tracks coloured by cluster
   skipped.csv              every file not used, and why
   summary.json             parameters, counts, k choice and curve, cluster sizes, timings
   model/                   scaler, VAE weights / PCA, K-Means centres (for --assign)
+  .musiccluster.json       the files this tool wrote: the only ones it ever replaces
+                           or deletes (an OUT_DIR of other files is refused without --force)
 
 Resumable: every finished track's features are cached (default: $MUSICCLUSTER_CACHE
 or the user cache folder, shared with other runs; --cache-dir to move it), so a rerun
@@ -72,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder of music, searched recursively")
     p.add_argument("--out", required=True, metavar="OUT_DIR",
                    help="output folder (created; must not be inside MUSIC_DIR)")
+    p.add_argument("--force", action="store_true",
+                   help="write into an existing OUT_DIR that holds files musiccluster did not write "
+                        "(same-named files are replaced; nothing else is deleted)")
     g = p.add_argument_group("clustering")
     g.add_argument("--k", type=int, default=None,
                    help="number of clusters/playlists (default: chosen by silhouette over --k-range)")
@@ -149,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
 
         result = assign_library(folder, args.model, args.out, cache=not args.no_cache,
                                 cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,
-                                progress=not args.quiet)
+                                progress=not args.quiet, force=args.force)
     else:
         if args.music_dir is None:
             raise ParameterError("MUSIC_DIR", "missing: musiccluster cluster MUSIC_DIR --out OUT_DIR "
@@ -168,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
         result = organize_library(args.music_dir, args.out, k=args.k, k_range=k_range,
                                   method=args.method or "vae", params=params, cache=not args.no_cache,
                                   cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,
-                                  progress=not args.quiet, auto_batch=args.batch_size is None)
+                                  progress=not args.quiet, auto_batch=args.batch_size is None,
+                                  force=args.force)
     _report(result, sys.stdout)
     return 0
 

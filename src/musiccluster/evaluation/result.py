@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from ..cache import atomic_write_bytes
+from ..userfiles import write_user_file
 from ..params import Params
 from .config import EvalConfig
 from .views import RecordView
@@ -140,7 +140,7 @@ class EvaluationResult(RecordView):
         """Serialise :meth:`to_record` (sorted keys, NaN as null); write it to ``path`` if given."""
         text = json.dumps(_jsonable(self.to_record(timing)), indent=1, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
-            atomic_write_bytes(Path(path), text.encode())
+            write_user_file(Path(path), text.encode())
         return text
 
 

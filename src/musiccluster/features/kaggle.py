@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._constants import SR
-from ..cache import atomic_write_bytes
+from ..userfiles import write_user_file
 from ..errors import DataError
 from .featureset import META_COLUMNS, FeatureSet
 from .mfcc import feature_names
@@ -98,5 +98,5 @@ def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path
         df[f"mfcc{i}_var"] = values[f"mfcc{i}_var"].to_numpy()
     df["label"] = features.meta["label"].to_numpy()
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, df.to_csv(index=False).encode())
+    write_user_file(path, df.to_csv(index=False).encode("utf-8", "surrogateescape"))
     return path

@@ -10,6 +10,7 @@ segmented: it is skipped with that reason.
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
     if size == 0:
         raise SkipClip("empty file (0 bytes)")
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(os.fsencode(path)) as f:  # bytes: a name that is not UTF-8 opens too
             if f.format == "RAW":
                 # libsndfile reads a .au/.snd whose header is missing or broken as header-less
                 # 8 kHz mu-law, i.e. as noise; real audio always has a header here

@@ -1,7 +1,7 @@
 """The pictures ``musiccluster cluster`` writes: ``map.png`` and ``k-selection.png``.
 
 Command: ``musiccluster cluster``. Drawn on a matplotlib ``Figure`` with its own Agg canvas (no
-pyplot, no global backend switch in the caller's process) and written atomically.
+pyplot, no global backend switch in the caller's process) and written by :func:`musiccluster.userfiles.write_user_file`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..cache import atomic_write_bytes
+from ..userfiles import write_user_file
 
 #: Above this many tracks the map draws a seeded random sample of them.
 MAP_MAX_POINTS = 50_000
@@ -32,7 +32,7 @@ def _figure(width: float, height: float):
 def _save_png(fig, path: Path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
-    atomic_write_bytes(path, buf.getvalue())
+    write_user_file(path, buf.getvalue())
     return path
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import __version__
 from .._constants import SR
-from ..cache import atomic_write_bytes
+from ..userfiles import write_user_file
 from ..errors import DataError, ParameterError
 from ..params import Params
 from .assign import ASSIGNMENT_RULE, CHUNK_ROWS
@@ -139,10 +139,8 @@ class LibraryModel:
             wbuf = io.BytesIO()
             torch.save({k: v.detach().cpu() for k, v in self.vae.model_.state_dict().items()}, wbuf)
             files["vae.pt"] = wbuf.getvalue()
-        elif (folder / "vae.pt").exists():
-            (folder / "vae.pt").unlink()
-        for name, data in files.items():
-            atomic_write_bytes(folder / name, data)
+        for name, data in files.items():  # an earlier vae.pt is removed by the manifest (.outdir)
+            write_user_file(folder / name, data)
         config = {
             "format": "musiccluster-library-model", "format_version": MODEL_FORMAT,
             "musiccluster_version": __version__, "method": self.method, "k": self.k,
@@ -151,7 +149,8 @@ class LibraryModel:
             "files": {name: {"sha256": _sha256(data), "bytes": len(data)} for name, data in files.items()},
             "info": self.info,
         }
-        atomic_write_bytes(folder / "config.json", (json.dumps(jsonable(config), indent=2) + "\n").encode())
+        write_user_file(folder / "config.json", (json.dumps(jsonable(config), indent=2) + "\n")
+                        .encode("utf-8", "backslashreplace"))
         return folder
 
     @classmethod

@@ -7,18 +7,22 @@ Command: ``musiccluster cluster``.
   its cluster), ``distance`` (of the track's mean embedding to the cluster
   centre), ``rank`` (1 = most typical track of its cluster), ``duration_s``,
   ``n_segments``, ``label`` (from the folder layout, empty if none), ``x``,
-  ``y`` (map coordinates). UTF-8.
-* ``playlists/cluster-NN.m3u``: see :mod:`.playlists`.
+  ``y`` (map coordinates). UTF-8 (a file name that is not valid UTF-8 is written as its bytes).
+* ``playlists/cluster-NN.m3u8``: see :mod:`.playlists`.
 * ``map.png``: the tracks on the first two principal axes of their
   embeddings, coloured by cluster, centres marked; ``k-selection.png``: the
   silhouette curve, when k was chosen (:mod:`.figures`).
 * ``skipped.csv``: ``path``, ``kind`` (``failed``: an audio file that could
-  not be used; ``ignored``: not audio, hidden, or a folder not searched),
-  ``reason``.
+  not be used; ``ignored``: not audio, hidden, or a folder not searched;
+  ``unlisted``: a used track its playlist cannot list, see :mod:`.playlists`), ``reason``.
 * ``summary.json``: parameters, counts, the k choice and its curve, cluster
   sizes, timings, the file list.
 
-Every file is written atomically (a reader sees the old or the whole new file).
+Every file is written by :func:`musiccluster.userfiles.write_user_file` (atomically, with the
+umask's permissions, links written through). In the CSV files, a text cell that starts with
+``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP's rule against CSV
+injection), so a spreadsheet shows ``=1+1.wav`` instead of evaluating it. What may be replaced
+or deleted in OUT is decided by :mod:`.outdir`.
 """
 
 from __future__ import annotations
@@ -35,10 +39,10 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..cache import atomic_write_bytes
+from ..userfiles import write_user_file
 from .assign import ASSIGNMENT_RULE, TrackAssignment
 from .figures import write_k_curve, write_map
-from .playlists import ORDER_RULE, playlist_width, write_playlists
+from .playlists import ORDER_RULE, playlist_name, playlist_width, unlisted_tracks, write_playlists
 
 ASSIGNMENT_COLUMNS = ["path", "cluster", "confidence", "distance", "rank", "duration_s",
                       "n_segments", "label", "x", "y"]
@@ -65,10 +69,30 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+#: First characters that make a spreadsheet evaluate a cell (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell that starts with ``= + - @``, TAB or CR prefixed by ``'``.
+
+    Command: ``musiccluster cluster`` (``assignments.csv``, ``skipped.csv``). Numbers are left alone.
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v
+                        for v in out[col]]
+    return out
+
+
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """``df`` as UTF-8 CSV without its index, written atomically. Command: ``musiccluster cluster``."""
+    """``df`` as UTF-8 CSV without its index, text cells made spreadsheet-safe.
+
+    Command: ``musiccluster cluster``. Paths that are not valid UTF-8 are written as their bytes.
+    """
     path = Path(path)
-    atomic_write_bytes(path, df.to_csv(index=False).encode("utf-8"))
+    write_user_file(path, spreadsheet_safe(df).to_csv(index=False).encode("utf-8", "surrogateescape"))
     return path
 
 
@@ -122,7 +146,7 @@ def _cluster_table(df: pd.DataFrame, k: int, width: int) -> list[dict[str, Any]]
     for c in range(1, k + 1):
         sub = df[df["cluster"] == c]
         row: dict[str, Any] = {"cluster": c, "tracks": int(len(sub)),
-                               "playlist": f"playlists/cluster-{c:0{width}d}.m3u" if len(sub) else None,
+                               "playlist": f"playlists/{playlist_name(c, width)}" if len(sub) else None,
                                "mean_confidence": float(sub["confidence"].mean()) if len(sub) else None,
                                "duration_h": float(sub["duration_s"].sum() / 3600) if len(sub) else 0.0}
         labels = sub["label"].dropna()
@@ -202,13 +226,14 @@ def write_outputs(out: Path, tracks: pd.DataFrame, skipped: pd.DataFrame, model,
     files["assignments"] = write_csv(tracks.reindex(columns=ASSIGNMENT_COLUMNS), out / "assignments.csv")
     files["playlists"] = out / "playlists"
     playlists = write_playlists(tracks, out / "playlists", k, width)
+    unlisted = unlisted_tracks(tracks)
+    summary["counts"]["tracks_not_in_playlists"] = int(len(unlisted))
+    if len(unlisted):
+        skipped = pd.concat([skipped, unlisted], ignore_index=True)
     files["skipped"] = write_skipped(skipped, out / "skipped.csv")
     files["map"] = write_map(tracks, model.project(model.centers), out / "map.png", k, title, width)
-    old_curve = out / "k-selection.png"
-    if k_curve:
-        files["k_curve"] = write_k_curve(k_curve, summary["k"]["chosen"], old_curve)
-    elif old_curve.exists():
-        old_curve.unlink()
+    if k_curve:  # an earlier run's k-selection.png is removed by the manifest (.outdir)
+        files["k_curve"] = write_k_curve(k_curve, summary["k"]["chosen"], out / "k-selection.png")
     if timings is not None:
         timings["outputs"] = time.perf_counter() - t
         if t_start is not None:
@@ -217,6 +242,6 @@ def write_outputs(out: Path, tracks: pd.DataFrame, skipped: pd.DataFrame, model,
     summary["outputs"] = {name: p.relative_to(out).as_posix() for name, p in files.items()}
     summary["outputs"]["playlist_files"] = [p.relative_to(out).as_posix() for p in playlists]
     files["summary"] = out / "summary.json"
-    atomic_write_bytes(files["summary"], (json.dumps(jsonable(summary), indent=2, ensure_ascii=False)
-                                          + "\n").encode("utf-8"))
+    write_user_file(files["summary"], (json.dumps(jsonable(summary), indent=2, ensure_ascii=False)
+                                       + "\n").encode("utf-8", "backslashreplace"))
     return files

@@ -1,9 +1,13 @@
-"""The playlists ``musiccluster cluster`` writes: ``playlists/cluster-NN.m3u``.
+"""The playlists ``musiccluster cluster`` writes: ``playlists/cluster-NN.m3u8``.
 
-Command: ``musiccluster cluster``. Extended M3U, UTF-8, one per non-empty cluster, tracks from most
-to least typical (:data:`ORDER_RULE`), each entry a path **relative to the playlist's folder**
+Command: ``musiccluster cluster``. Extended M3U in UTF-8 (``.m3u8``: UTF-8 by definition, also
+marked ``#EXTENC:UTF-8``), one per non-empty cluster, tracks from most to least typical
+(:data:`ORDER_RULE`), each entry a path **relative to the playlist's folder**
 (``../../Music/a.flac``), with ``/`` separators, so the playlists keep working when the music and
-output folders move together. Every file is written atomically.
+output folders move together. A track whose path an M3U line cannot carry (a newline or carriage
+return in a file or folder name, or a name that is not valid UTF-8) is left out of its playlist and
+named, with the reason, by :func:`unlisted_tracks` (``skipped.csv``, kind ``unlisted``); it stays in
+``assignments.csv``. Files are written by :func:`musiccluster.userfiles.write_user_file`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cache import atomic_write_bytes
+from ..userfiles import write_user_file
 
 #: How playlists are ordered (also in summary.json).
 ORDER_RULE = ("most to least typical: ascending Euclidean distance from the track's mean segment "
@@ -22,7 +26,7 @@ ORDER_RULE = ("most to least typical: ascending Euclidean distance from the trac
 
 
 def playlist_width(k: int) -> int:
-    """Digits in playlist numbers (``cluster-01.m3u``; three digits from k = 100).
+    """Digits in playlist numbers (``cluster-01.m3u8``; three digits from k = 100).
 
     Command: ``musiccluster cluster``.
     """
@@ -42,22 +46,45 @@ def playlist_entry(track: str | os.PathLike[str], playlist_folder: str | os.Path
     return rel.replace(os.sep, "/")
 
 
-def _extinf_title(path: str) -> str:
-    return Path(path).stem.replace("\n", " ").replace("\r", " ")
+#: Suffix of the playlists.
+PLAYLIST_SUFFIX = ".m3u8"
+
+
+def unlistable_reason(path: str) -> str | None:
+    """Why ``path`` cannot be an M3U entry (``None`` if it can). Command: ``musiccluster cluster``."""
+    if "\n" in path or "\r" in path:
+        return "not in its playlist: the path holds a line break, which would split the M3U entry"
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not in its playlist: the path is not valid UTF-8, which an .m3u8 playlist must be"
+    return None
+
+
+def unlisted_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
+    """Tracks left out of the playlists (``path``, ``kind`` = ``unlisted``, ``reason``).
+
+    Command: ``musiccluster cluster`` (rows of ``skipped.csv``; the tracks stay in ``assignments.csv``).
+    """
+    rows = [(p, "unlisted", r) for p in tracks["path"] if (r := unlistable_reason(str(p))) is not None]
+    return pd.DataFrame(rows, columns=["path", "kind", "reason"])
+
+
+def playlist_name(c: int, width: int) -> str:
+    """``cluster-NN.m3u8``. Command: ``musiccluster cluster``."""
+    return f"cluster-{c:0{width}d}{PLAYLIST_SUFFIX}"
 
 
 def write_playlists(tracks: pd.DataFrame, folder: str | os.PathLike[str], k: int, width: int = 2,
                     title: str = "musiccluster") -> list[Path]:
-    """Write ``cluster-NN.m3u`` for every cluster that has tracks, in ``rank`` order.
+    """Write ``cluster-NN.m3u8`` for every cluster that has tracks, in ``rank`` order.
 
-    Command: ``musiccluster cluster``. Playlists of an earlier run in ``folder``
-    (``cluster-*.m3u``) are removed first, so a rerun with a smaller k leaves no stale
-    playlist behind.
+    Command: ``musiccluster cluster``. Deletes nothing: playlists of an earlier run that this
+    run does not rewrite are removed by the output folder's manifest (:mod:`.outdir`), which
+    knows which files musiccluster wrote.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("cluster-*.m3u"):
-        old.unlink()
     written = []
     real = folder.resolve()
     for c in range(1, k + 1):
@@ -68,11 +95,13 @@ def write_playlists(tracks: pd.DataFrame, folder: str | os.PathLike[str], k: int
         lines = ["#EXTM3U", "#EXTENC:UTF-8",
                  f"#PLAYLIST:{title}: cluster {c:0{width}d} ({len(sub)} tracks, {hours:.1f} h)"]
         for row in sub.itertuples(index=False):
+            if unlistable_reason(str(row.path)) is not None:
+                continue
             secs = int(round(row.duration_s)) if np.isfinite(row.duration_s) else -1
-            lines.append(f"#EXTINF:{secs},{_extinf_title(row.path)}")
+            lines.append(f"#EXTINF:{secs},{Path(row.path).stem}")
             lines.append(playlist_entry(row.path, real))
-        path = folder / f"cluster-{c:0{width}d}.m3u"
-        atomic_write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+        path = folder / playlist_name(c, width)
+        write_user_file(path, ("\n".join(lines) + "\n").encode("utf-8"))
         written.append(path)
     return written
 

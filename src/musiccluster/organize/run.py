@@ -14,7 +14,7 @@ per cluster:
    :func:`~.choose_k.choose_k`;
 5. **assign every track** by :func:`~.assign.assign_tracks` (the rule is stated in
    :data:`~.assign.ASSIGNMENT_RULE`); clusters are numbered 1..k from the largest;
-6. **write** ``assignments.csv``, ``playlists/cluster-NN.m3u``, ``map.png``, ``skipped.csv``,
+6. **write** ``assignments.csv``, ``playlists/cluster-NN.m3u8``, ``map.png``, ``skipped.csv``,
    ``summary.json`` (:mod:`.outputs`) and the reusable model ``model/`` (:mod:`.model`).
 
 It is resumable (each finished track's features are cached, by default in the user cache folder,
@@ -46,6 +46,7 @@ from .choose_k import K_CRITERION, choose_k
 from .features import extract_library_features
 from .model import LibraryModel, auto_batch_size, feature_version, fit_embedding
 from .options import DEFAULT_K_RANGE, METHODS
+from .outdir import claim_output, written_files
 from .outputs import run_summary, skipped_frame, tracks_frame, write_outputs, write_skipped
 from .scan import inside, prepare
 
@@ -117,7 +118,7 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
                      method: str = "vae", params: Params | dict | None = None,
                      cache: bool = True, cache_dir: str | os.PathLike[str] | None = None,
                      n_jobs: int = -1, scheduler: str | None = None, progress: bool = True,
-                     auto_batch: bool = True, **param_overrides: Any) -> LibraryResult:
+                     auto_batch: bool = True, force: bool = False, **param_overrides: Any) -> LibraryResult:
     """Turn a music folder into ``k`` playlists.
 
     Command: ``musiccluster cluster MUSIC_DIR --out OUT_DIR``.
@@ -152,11 +153,16 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     auto_batch : bool
         Grow the VAE's mini-batch with the library (:func:`~.model.auto_batch_size`)
         so that training time stops growing; ``False`` uses ``params.batch_size`` as given.
+    force : bool
+        Write into an existing ``out_dir`` that holds files no musiccluster run wrote (only
+        same-named files are replaced; nothing is deleted that musiccluster did not write).
 
     Raises
     ------
     ParameterError
-        Invalid parameter, output inside the music folder, unreachable scheduler.
+        Invalid parameter, output inside the music folder (or the music folder among the
+        outputs), an ``out_dir`` of other files without ``force``, another run writing into it,
+        unreachable scheduler.
     DataError
         No audio file, or no usable track (``skipped.csv`` is still written).
     """
@@ -168,19 +174,25 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     t = time.perf_counter()
     listing, out, cache_root = prepare(music_dir, out_dir, cache, cache_dir, progress, log)
     timings["scan"] = time.perf_counter() - t
+    with claim_output(out, listing.root, mode="train", force=force) as claim:
+        t = time.perf_counter()
+        fs = _features(listing, params, out, cache, cache_root, n_jobs, scheduler, progress)
+        timings["features"] = time.perf_counter() - t
+        result = _train(fs, out, listing=listing, k=k, k_range=k_range, method=method, params=params,
+                        progress=progress, timings=timings, t_start=t_start, cache_root=cache_root,
+                        scheduler=scheduler, n_jobs=n_jobs, release=True, auto_batch=auto_batch)
+        claim.finish(written_files(result.summary, _model_files(result.model)))
+    return result
 
-    t = time.perf_counter()
-    fs = _features(listing, params, out, cache, cache_root, n_jobs, scheduler, progress)
-    timings["features"] = time.perf_counter() - t
-    return _train(fs, out, listing=listing, k=k, k_range=k_range, method=method, params=params,
-                  progress=progress, timings=timings, t_start=t_start, cache_root=cache_root,
-                  scheduler=scheduler, n_jobs=n_jobs, release=True, auto_batch=auto_batch)
+
+def _model_files(model: LibraryModel) -> list[str]:
+    return ["model/config.json", "model/arrays.npz"] + (["model/vae.pt"] if model.method == "vae" else [])
 
 
 def cluster_features(fs, out_dir: str | os.PathLike[str], *, k: int | None = None,
                      k_range: tuple[int, int] = DEFAULT_K_RANGE, method: str = "vae",
                      params: Params | dict | None = None, progress: bool = True,
-                     auto_batch: bool = True, **param_overrides: Any) -> LibraryResult:
+                     auto_batch: bool = True, force: bool = False, **param_overrides: Any) -> LibraryResult:
     """Playlists from features already extracted (a :class:`~musiccluster.features.FeatureSet`).
 
     Command: ``musiccluster cluster`` without its scan and extraction (``benchmarks/bench_scale.py``).
@@ -196,9 +208,12 @@ def cluster_features(fs, out_dir: str | os.PathLike[str], *, k: int | None = Non
     out = out.resolve()
     listing = FolderListing(root=Path(fs.source or "."), clips=[],
                             n_files=int(fs.meta["clip_id"].nunique() + len(fs.skipped)))
-    return _train(fs, out, listing=listing, k=k, k_range=k_range, method=method, params=params,
-                  progress=progress, timings={}, t_start=t_start, cache_root=None, scheduler=None, n_jobs=None,
-                  auto_batch=auto_batch)
+    with claim_output(out, listing.root, mode="train", force=force) as claim:
+        result = _train(fs, out, listing=listing, k=k, k_range=k_range, method=method, params=params,
+                        progress=progress, timings={}, t_start=t_start, cache_root=None, scheduler=None,
+                        n_jobs=None, auto_batch=auto_batch)
+        claim.finish(written_files(result.summary, _model_files(result.model)))
+    return result
 
 
 def _embed(fs, method: str, params: Params, *, auto_batch: bool, release: bool, progress: bool, log):
@@ -311,14 +326,15 @@ def _model_params(model: LibraryModel, model_dir) -> Params:
 def assign_library(music_dir: str | os.PathLike[str], model_dir: str | os.PathLike[str],
                    out_dir: str | os.PathLike[str], *, cache: bool = True,
                    cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
-                   scheduler: str | None = None, progress: bool = True) -> LibraryResult:
+                   scheduler: str | None = None, progress: bool = True, force: bool = False) -> LibraryResult:
     """Put the tracks of ``music_dir`` into the clusters of a saved model, without retraining.
 
     Command: ``musiccluster cluster --assign NEW_DIR --model OUT_DIR/model --out OUT2``.
     Features are extracted with the model's feature parameters; each track is
     assigned by the same rule as in training. Writes the same outputs as
     :func:`organize_library` (the map uses the training map's axes); the model
-    is not copied.
+    is not copied. ``out_dir`` may not hold the model or a training run's results; ``force`` as
+    in :func:`organize_library`.
     """
     t_start = time.perf_counter()
     log = _log(progress)
@@ -331,26 +347,28 @@ def assign_library(music_dir: str | os.PathLike[str], model_dir: str | os.PathLi
     if inside(out, model_path):
         raise ParameterError("out", f"{out_dir} is inside the model folder {model_dir}")
     timings["scan"] = time.perf_counter() - t
-    t = time.perf_counter()
-    fs = _features(listing, params, out, cache, cache_root, n_jobs, scheduler, progress)
-    timings["features"] = time.perf_counter() - t
-    codes, tracks = track_codes(fs.meta)
-    skipped = skipped_frame(listing.ignored, fs.skipped)
-    t = time.perf_counter()
-    Z = model.embed(fs.X)
-    n_rows = fs.n_samples
-    del fs
-    a = assign_tracks(Z, codes, len(tracks), model.centers)
-    timings["assignment"] = time.perf_counter() - t
-    df = tracks_frame(tracks, a, model.project(a.position))
-    k_info = {"requested": model.k, "chosen": model.k, "criterion": "fixed by the model",
-              "curve": [], "model_dir": str(model_path)}
-    summary = run_summary("assign", music_dir=listing.root, n_files=listing.n_files, out=out, tracks=df,
-                          skipped=skipped, k=model.k, params=params, method=model.method, k_info=k_info,
-                          cache_root=cache_root, scheduler=scheduler, n_jobs=n_jobs, n_rows=n_rows,
-                          timings=timings)
-    files = write_outputs(out, df, skipped, model, summary, k_curve=None,
-                          title=f"new tracks in the {model.k} clusters of {model_path.parent.name or model_path}",
-                          timings=timings, t_start=t_start)
-    log(f"{len(df)} track(s) assigned to the {model.k} clusters: {out / 'playlists'}")
+    with claim_output(out, listing.root, mode="assign", force=force, model_dir=model_path) as claim:
+        t = time.perf_counter()
+        fs = _features(listing, params, out, cache, cache_root, n_jobs, scheduler, progress)
+        timings["features"] = time.perf_counter() - t
+        codes, tracks = track_codes(fs.meta)
+        skipped = skipped_frame(listing.ignored, fs.skipped)
+        t = time.perf_counter()
+        Z = model.embed(fs.X)
+        n_rows = fs.n_samples
+        del fs
+        a = assign_tracks(Z, codes, len(tracks), model.centers)
+        timings["assignment"] = time.perf_counter() - t
+        df = tracks_frame(tracks, a, model.project(a.position))
+        k_info = {"requested": model.k, "chosen": model.k, "criterion": "fixed by the model",
+                  "curve": [], "model_dir": str(model_path)}
+        summary = run_summary("assign", music_dir=listing.root, n_files=listing.n_files, out=out, tracks=df,
+                              skipped=skipped, k=model.k, params=params, method=model.method, k_info=k_info,
+                              cache_root=cache_root, scheduler=scheduler, n_jobs=n_jobs, n_rows=n_rows,
+                              timings=timings)
+        files = write_outputs(out, df, skipped, model, summary, k_curve=None,
+                              title=f"new tracks in the {model.k} clusters of {model_path.parent.name or model_path}",
+                              timings=timings, t_start=t_start)
+        log(f"{len(df)} track(s) assigned to the {model.k} clusters: {out / 'playlists'}")
+        claim.finish(written_files(summary))
     return LibraryResult(df, skipped, summary, model, out, files)

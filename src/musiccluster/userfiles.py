@@ -1,0 +1,105 @@
+"""Writing a file the user named (``--out``, ``--json``, everything ``cluster`` writes into OUT).
+
+Commands: ``musiccluster features --out``, ``experiment --json``, ``evaluate --json``, ``cluster``.
+The cache keeps :func:`musiccluster.cache.atomic_write_bytes` (the cache is the tool's own); a
+user's path gets these rules instead:
+
+* a **regular file or a new path** is written atomically (a temporary file in the same folder,
+  then a rename), so a reader sees the old or the whole new file. A new file gets the permissions
+  the umask gives (``0666 & ~umask``, as ``open()`` would); an existing file keeps its mode;
+* a **symbolic link** is written *through*: its target is replaced (by the rule above, in the
+  target's folder) and the link is kept. A dangling link creates its target;
+* a **device, FIFO or other special file** is written to directly, never replaced (``--out
+  /dev/null`` or ``--out /dev/stdout`` work and stay what they are). A FIFO with no reader is
+  refused (opening it would block), and so is a socket;
+* a **folder** given as a file is a one-line error (:class:`OutputError`).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from .errors import MusicClusterError
+
+
+class OutputError(MusicClusterError):
+    """An output path that cannot be written (a folder, a FIFO nobody reads, a socket)."""
+
+
+def default_mode() -> int:
+    """``0666 & ~umask``: the permissions a new user file gets. Command: every output."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_special(path: str, data: bytes, st: os.stat_result) -> None:
+    if stat.S_ISSOCK(st.st_mode):
+        raise OutputError(f"{path} is a socket, not a file: give a file name")
+    flags = os.O_WRONLY | (os.O_NONBLOCK if stat.S_ISFIFO(st.st_mode) else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise OutputError(f"{path} is a FIFO that no process reads: not written") from None
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _write_regular(path: Path, data: bytes, mode: int) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fchmod(fh.fileno(), mode)
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_user_file(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to the user's ``path`` by the rules of this module; return ``path``.
+
+    Command: ``musiccluster features --out``, ``experiment --json``, ``evaluate --json`` and
+    every file of ``musiccluster cluster``. Missing parent folders are created.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a folder, a socket, or a FIFO without a reader, or it cannot be written.
+    """
+    given = Path(path).expanduser()
+    target = Path(os.path.realpath(given)) if given.is_symlink() else given
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {given}: {exc.strerror}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{given} is a folder: give a file name")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        _write_special(str(target), data, st)
+        return given
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_regular(target, data, stat.S_IMODE(st.st_mode) if st is not None else default_mode())
+    except OSError as exc:
+        raise OutputError(f"cannot write {given}: {exc.strerror or exc}") from None
+    return given
