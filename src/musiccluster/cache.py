@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,11 @@ import platformdirs
 ENV_VAR = "MUSICCLUSTER_CACHE"
 
 
-def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    """Return (and create) the cache folder.
+def cache_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The cache folder, not created (for caches that only warn when they cannot be written).
+
+    Used by the feature, experiment and evaluation caches (commands ``features``,
+    ``experiment``, ``evaluate``).
 
     Parameters
     ----------
@@ -43,7 +45,12 @@ def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
         path = Path(os.environ[ENV_VAR])
     else:
         path = Path(platformdirs.user_cache_dir("musiccluster", appauthor=False))
-    path = path.expanduser()
+    return path.expanduser()
+
+
+def cache_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Return (and create) the cache folder (see :func:`cache_path`)."""
+    path = cache_path(override)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -73,19 +80,45 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_pickle(path: Path, obj: Any) -> None:
-    """Pickle ``obj`` to ``path`` atomically."""
-    atomic_write_bytes(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+def write_entry(path: Path, meta: dict[str, Any], arrays: dict[str, Any]) -> None:
+    """Store a cache entry as one ``.npz``: numeric ``arrays`` and a JSON ``meta`` (nothing executable).
+
+    Used by the experiment and evaluation caches (:func:`musiccluster.experiment.run_experiment`,
+    :func:`musiccluster.evaluation.evaluate`). Written atomically; read with :func:`read_entry`.
+    """
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, __meta__=np.array(json.dumps(meta, sort_keys=True)),
+             **{name: np.asarray(value) for name, value in arrays.items()})
+    atomic_write_bytes(Path(path), buf.getvalue())
 
 
-def load_pickle(path: Path) -> Any | None:
-    """Load a pickle written by :func:`atomic_pickle`; ``None`` if missing or unreadable."""
+def read_entry(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The ``(meta, arrays)`` of an entry written by :func:`write_entry`; None if absent or malformed.
+
+    Read with ``allow_pickle=False``: an entry holding Python objects is refused, never loaded.
+    The caller still checks the contents (shapes, keys) and recomputes what does not fit.
+    """
+    import numpy as np
+
     try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except (FileNotFoundError, EOFError, pickle.UnpicklingError, AttributeError,
-            ImportError, IndexError, TypeError, ValueError):
+        with np.load(Path(path), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        meta = json.loads(str(arrays.pop("__meta__")[()]))
+    except Exception:  # missing, truncated, not an npz, object arrays, bad JSON: recompute
         return None
+    return (meta, arrays) if isinstance(meta, dict) else None
+
+
+def warn_unwritable(what: str, path: Path, exc: BaseException) -> None:
+    """Warn that a cache entry could not be written (read-only folder, full disk): it only costs time."""
+    import warnings
+
+    warnings.warn(f"{what} cache not written ({path}: {type(exc).__name__}: {str(exc)[:160]}); "
+                  "the result is used but will be computed again next run", RuntimeWarning, stacklevel=3)
 
 
 def sweep_stale_temporaries(folder: Path, older_than_s: float = 3600.0) -> int:

@@ -55,14 +55,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_common_options(args: argparse.Namespace) -> None:
+    """One-line errors for options many commands share, before any work (``--jobs``, ``--cache-dir``).
+
+    Raises
+    ------
+    UsageError
+        ``--jobs 0`` (joblib has no zero workers), a ``--cache-dir`` that exists and is not a folder,
+        or an output file (``--json``; ``features --out``) that is an existing folder.
+    """
+    import os
+
+    jobs = getattr(args, "jobs", None)
+    if isinstance(jobs, int) and jobs == 0:
+        raise UsageError("--jobs must be a number of workers (1, 2, ...) or negative (-1: all cores), not 0")
+    outputs = [("--json", getattr(args, "json", None))]
+    if args.command == "features":
+        outputs.append(("--out", getattr(args, "out", None)))
+    for option, path in outputs:
+        if path is not None and os.path.isdir(os.path.expanduser(path)):
+            raise UsageError(f"{option} must name a file, and {path} is a folder")
+    cache = getattr(args, "cache_dir", None)
+    if cache is not None and os.path.exists(os.path.expanduser(cache)) and not os.path.isdir(os.path.expanduser(cache)):
+        raise UsageError(f"--cache-dir must be a folder, and {cache} is a file")
+
+
+class UsageError(MusicClusterError):
+    """A command-line option that cannot work (printed as one line)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_common_options(args)
         return int(args.handler(args) or 0)
-    except (MusicClusterError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
-        print(f"musiccluster {args.command}: error: {exc}", file=sys.stderr)
+    except (MusicClusterError, OSError) as exc:  # OSError: a path the user gave that cannot be used
+        print(f"musiccluster {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `musiccluster experiment | head`
         sys.stderr.close()
@@ -70,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"musiccluster {args.command}: interrupted (finished work is cached)", file=sys.stderr)
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}"
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,12 +30,13 @@ def describe_source(params: Params, n_clips: int | None = None) -> str:
 
 
 def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None,
-              n_jobs: int = -1, progress: bool = True) -> FeatureSet:
+              n_jobs: int = -1, progress: bool = True, check_k: bool = True) -> FeatureSet:
     """Features for ``params.data_dir``: the default corpus, an audio folder or a feature CSV.
 
     Clips named in ``params.exclude`` are left out (before any audio is read) and
     listed in the skip report. ``k`` larger than the number of segments there can
-    be fails here, before extraction, with a :class:`ParameterError` naming ``k``.
+    be fails here, before extraction, with a :class:`ParameterError` naming ``k``
+    (unless ``check_k`` is False: ``musiccluster features`` has no ``k``).
     """
     excluded = read_exclude_list(params.exclude) if params.exclude is not None else None
     dropped: list[str] = []
@@ -52,7 +53,8 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
             fs = read_kaggle_csv(path, n_mfcc=params.n_mfcc)
             if excluded:
                 fs = _drop_clips(fs, excluded)
-            _check_k(params.k, fs.n_samples, "rows in the table")
+            if check_k:
+                _check_k(params.k, fs.n_samples, "rows in the table")
             fs.source = f"feature table {path} ({fs.n_clips} clips, {fs.n_samples} rows)"
             return fs
         clips = find_clips(path)
@@ -64,7 +66,8 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
         clips = [c for c in clips if c.clip_id not in excluded]
         if not clips:
             raise DataError(f"every clip is named in the exclude list {params.exclude}")
-    _check_k(params.k, len(clips) * params.n_segments, "segments to be made")
+    if check_k:
+        _check_k(params.k, len(clips) * params.n_segments, "segments to be made")
     fs = extract_features(clips, params.features,
                           cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
     if dropped:

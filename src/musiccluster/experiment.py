@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cache import atomic_pickle, load_pickle, package_fingerprint, stable_hash
-from .cache import cache_dir as _cache_dir
+from .cache import package_fingerprint, read_entry, stable_hash, warn_unwritable, write_entry
+from .cache import cache_path as _cache_path
 from .userfiles import write_user_file
 from .clustering import kmeans
 from .dataset import load_data
@@ -196,8 +196,8 @@ class ExperimentResult:
         }
 
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
-        """Serialise :meth:`to_record` (sorted keys); write it to ``path`` if given."""
-        text = json.dumps(self.to_record(), indent=2, sort_keys=True) + "\n"
+        """Serialise :meth:`to_record` (sorted keys; an undefined metric, NaN, as ``null``); write it to ``path`` if given."""
+        text = json.dumps(_finite_or_none(self.to_record()), indent=2, sort_keys=True, allow_nan=False) + "\n"
         if path is not None:
             write_user_file(Path(path), text.encode())
         return text
@@ -210,6 +210,17 @@ class ExperimentResult:
                 df[f"{name}_{j + 1}"] = res.embedding[:, j]
             df[f"cluster_{name}"] = res.labels
         return df
+
+
+def _finite_or_none(obj: Any) -> Any:
+    """``obj`` with every NaN or infinite float replaced by None (JSON ``null``)."""
+    if isinstance(obj, dict):
+        return {k: _finite_or_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite_or_none(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 def _labels_digest(labels: np.ndarray) -> str:
@@ -287,14 +298,76 @@ def run_experiment(params: Params | dict | None = None, *, data: FeatureSet | No
     # libraries that compute the numbers (an upgrade never serves old results).
     key = stable_hash({"params": params.to_dict(), "data": data.identity(),
                        "code": package_fingerprint(), "versions": _environment()}, length=24)
-    entry = _cache_dir(cache_dir) / "experiments" / f"{key}.pkl"
+    entry = _cache_path(cache_dir) / "experiments" / f"{key}.npz"
     if cache:
-        hit = load_pickle(entry)
-        if isinstance(hit, ExperimentResult):
-            hit.data = data  # same identity; keeps the current skip report and source
+        hit = _load_result(entry, params, data)  # same identity; keeps the current skip report and source
+        if hit is not None:
             return hit
     result = compute_experiment(params, data, progress=progress)
     result.seconds["data"] = t_data
     if cache:
-        atomic_pickle(entry, result)
+        try:
+            _store_result(entry, result)
+        except OSError as exc:  # read-only folder, full disk, a file where the folder should be
+            warn_unwritable("experiment", entry, exc)
     return result
+
+
+# ------------------------------------------------------------ the cache entry (JSON + arrays, no pickle)
+_METHOD_ARRAYS = ("embedding", "labels", "centers")
+
+
+def _store_result(entry: Path, result: ExperimentResult) -> None:
+    """Write ``result`` as one ``.npz`` of arrays and JSON (:func:`musiccluster.cache.write_entry`)."""
+    arrays: dict[str, Any] = {"X_scaled": result.X_scaled, "pca_explained_variance": result.pca_explained_variance}
+    for m in (result.vae, result.pca):
+        arrays.update({f"{m.name}.{a}": getattr(m, a) for a in _METHOD_ARRAYS})
+    arrays.update({f"history.{c}": result.history[c].to_numpy() for c in result.history.columns})
+    arrays.update({f"weights.{k}": v.detach().cpu().numpy()
+                   for k, v in result.vae_model.model_.state_dict().items()})
+    meta = {"format": 1, "scores": {m.name: m.scores for m in (result.vae, result.pca)},
+            "history_columns": list(result.history.columns), "data_identity": result.data_identity,
+            "fingerprint": result.fingerprint, "environment": result.environment, "seconds": result.seconds}
+    write_entry(entry, meta, arrays)
+
+
+def _load_result(entry: Path, params: Params, data: FeatureSet) -> ExperimentResult | None:
+    """The cached result of ``params`` on ``data``; None when absent or malformed (then recomputed)."""
+    stored = read_entry(entry)
+    if stored is None:
+        return None
+    meta, arrays = stored
+    try:
+        return _rebuild(meta, arrays, params, data)
+    except Exception:  # wrong keys, shapes or types: recompute, never trust
+        return None
+
+
+def _rebuild(meta: dict, arrays: dict[str, np.ndarray], params: Params, data: FeatureSet) -> ExperimentResult | None:
+    import torch
+
+    from .models.vae import LinearVAE
+
+    n, d = data.X.shape
+    if meta.get("format") != 1 or meta["data_identity"] != data.identity() or arrays["X_scaled"].shape != (n, d):
+        return None
+    methods = {}
+    for name in ("vae", "pca"):
+        emb, labels, centers = (arrays[f"{name}.{a}"] for a in _METHOD_ARRAYS)
+        scores = {str(k): float(v) for k, v in meta["scores"][name].items()}
+        if (emb.shape != (n, params.latent_dim) or labels.shape != (n,) or labels.dtype.kind not in "iu"
+                or centers.shape != (params.k, params.latent_dim)):
+            return None
+        methods[name] = MethodResult(name, emb, labels, centers, scores)
+    history = pd.DataFrame({c: arrays[f"history.{c}"] for c in meta["history_columns"]})
+    net = LinearVAE(d, params.hidden_dim, params.latent_dim)
+    prefix = "weights."
+    net.load_state_dict({k[len(prefix):]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith(prefix)})
+    vae = VAEEmbedder.from_params(params)
+    vae.model_, vae.history_, vae.n_features_in_ = net, history, d
+    return ExperimentResult(
+        params=params, data=data, X_scaled=arrays["X_scaled"], vae=methods["vae"], pca=methods["pca"],
+        history=history, vae_model=vae, pca_explained_variance=arrays["pca_explained_variance"],
+        data_identity=str(meta["data_identity"]), fingerprint=str(meta["fingerprint"]),
+        environment={str(k): str(v) for k, v in meta["environment"].items()},
+        seconds={str(k): float(v) for k, v in meta["seconds"].items()})

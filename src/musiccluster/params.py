@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ._constants import SR
+from ._constants import N_FFT, SR
 from .errors import ParameterError
 
 #: Exclude lists shipped with the library, by name (:func:`musiccluster.data.exclude.read_exclude_list`).
@@ -123,6 +123,9 @@ class Params:
                 raise ParameterError(name, f"must be a finite number, got {value!r}")
             if value < 0 or (strictly and value == 0):
                 raise ParameterError(name, f"must be {'> 0' if strictly else '>= 0'}, got {value}")
+        if self.min_segment_s * SR < N_FFT:
+            raise ParameterError("min_segment_s", f"must be at least one FFT frame ({N_FFT} samples at {SR} Hz "
+                                 f"= {N_FFT / SR:.3f} s), got {self.min_segment_s:g}")
         if self.loss_reduction not in LOSS_REDUCTIONS:
             raise ParameterError(
                 "loss_reduction", f"must be one of {', '.join(LOSS_REDUCTIONS)}; got {self.loss_reduction!r}"
@@ -141,6 +144,8 @@ class Params:
                 raise ParameterError("data_dir", f"must be a path or None, got {self.data_dir!r}")
             if not Path(self.data_dir).expanduser().exists():
                 raise ParameterError("data_dir", f"no such file or folder: {self.data_dir}")
+            if Path(self.data_dir).expanduser().is_file() and Path(self.data_dir).suffix.lower() != ".csv":
+                raise ParameterError("data_dir", f"a file must be a Kaggle-style .csv feature table: {self.data_dir}")
         if self.exclude is not None:
             if not isinstance(self.exclude, (str, os.PathLike)):
                 raise ParameterError("exclude", f"must be a path to a text file or None, got {self.exclude!r}")

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     quiet_skip_warnings()
     if args.data_dir is not None and Path(args.data_dir).is_file():
         raise NotADirectoryError(f"DATA_DIR must be a folder of audio: {args.data_dir}")
-    fs = load_data(params, cache_dir=args.cache_dir, n_jobs=args.jobs, progress=not args.quiet)
+    fs = load_data(params, cache_dir=args.cache_dir, n_jobs=args.jobs, progress=not args.quiet,
+                   check_k=False)  # features has no k
     out = write_kaggle_csv(fs, args.out)
     print(f"wrote {fs.n_samples} rows ({fs.n_clips} clips x {args.segments} segments, "
           f"{fs.n_features} features) to {out}")

@@ -20,6 +20,8 @@ once into the cache by :mod:`musiccluster.synth`.
 from __future__ import annotations
 
 import os
+import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -38,7 +40,8 @@ class Clip:
         Absolute path of the file.
     clip_id : str
         Identifier unique in the corpus: the path relative to the corpus
-        folder, without extension (``blues/blues.00000``).
+        folder, without extension (``blues/blues.00000``); with it where two
+        files differ only in extension (``pop/song.flac``, ``pop/song.wav``).
     label : str or None
         Genre / group label, when the layout gives one.
     """
@@ -128,11 +131,39 @@ def _walk(root: Path, on_folder: Callable[[int], None] | None = None
             elif ext not in AUDIO_EXTENSIONS:
                 ignored.append((os.path.join(dirpath, name),
                                 f"not an audio file ({ext or 'no extension'}): ignored"))
+            elif not _regular_or_unknown(os.path.join(dirpath, name)):
+                ignored.append((os.path.join(dirpath, name),
+                                "not a regular file (a pipe, device or socket): ignored"))
             else:
                 found.append(Path(dirpath) / name)
         if on_folder is not None:
             on_folder(len(filenames))
     return sorted(found), ignored, visited, n_files
+
+
+def _regular_or_unknown(path: str) -> bool:
+    """False for a FIFO, device or socket (opening one can block forever); True for a file or a
+    path that cannot be examined (a broken link: the extractor names its reason)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
+
+
+def _unique_ids(clips: list[Clip]) -> list[Clip]:
+    """Clips whose ids clash (``song.wav`` + ``song.flac``) get the extension added; others keep theirs."""
+    counts = Counter(c.clip_id for c in clips)
+    taken = set(counts)
+    out = []
+    for c in clips:
+        if counts[c.clip_id] > 1:
+            new_id = c.clip_id + c.path.suffix
+            while new_id in taken:
+                new_id += "_"
+            taken.add(new_id)
+            c = Clip(path=c.path, clip_id=new_id, label=c.label)
+        out.append(c)
+    return out
 
 
 def _clip(root: Path, path: Path) -> Clip:
@@ -172,7 +203,7 @@ def list_folder(data_dir: str | os.PathLike[str],
     if not root.is_dir():
         raise DataError(f"not a folder: {data_dir}")
     files, ignored, visited, n_files = _walk(root, on_folder)
-    clips = sorted((_clip(root, path) for path in files), key=lambda c: c.clip_id)
+    clips = sorted(_unique_ids([_clip(root, path) for path in files]), key=lambda c: c.clip_id)
     return FolderListing(root=root, clips=clips, ignored=ignored, visited=visited, n_files=n_files)
 
 

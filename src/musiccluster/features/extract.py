@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Sequence
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..cache import atomic_write_bytes, source_fingerprint, stable_hash, sweep_stale_temporaries
-from ..cache import cache_dir as _cache_dir
+from ..cache import cache_path
 from ..data.corpus import Clip
 from ..errors import DataError
 from ..params import FeatureParams
@@ -67,6 +68,8 @@ def _clip_key(path: Path, fp: FeatureParams) -> str:
     128 KiB keeps a cached rerun cheap.
     """
     st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the fingerprint's open() forever
+        raise OSError(f"not a regular file: {path}")
     return stable_hash({
         "path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
         "ctime_ns": st.st_ctime_ns, "ino": st.st_ino, "content": _content_fingerprint(path, st.st_size),
@@ -153,13 +156,21 @@ def _cache_entry(path: Path, fp: FeatureParams, cache_folder: Path) -> Path:
     return cache_folder / key[:2] / f"{key}.npz"
 
 
-def _read_entry(entry: Path) -> tuple[np.ndarray, float, None] | None:
-    """A cached clip, or None when absent or unreadable (then it is recomputed and overwritten)."""
+def _read_entry(entry: Path, fp: FeatureParams) -> tuple[np.ndarray, float, None] | None:
+    """A cached clip, or None when absent, unreadable or wrong (then it is recomputed and overwritten).
+
+    Wrong: not ``n_segments`` rows of ``2 * n_mfcc`` finite numbers, or a duration that is not a
+    positive finite number.
+    """
     try:
-        with np.load(entry) as npz:
-            return npz["X"], float(npz["duration"]), None
+        with np.load(entry, allow_pickle=False) as npz:
+            X, duration = npz["X"], float(npz["duration"])
     except Exception:
         return None
+    if (X.dtype.kind != "f" or X.shape != (fp.n_segments, 2 * fp.n_mfcc) or not np.all(np.isfinite(X))
+            or not np.isfinite(duration) or duration <= 0):
+        return None
+    return X, duration, None
 
 
 def _cached_clip_features(path: Path, fp: FeatureParams, cache_folder: Path | None) -> tuple[np.ndarray | None, float, str | None, str | None]:
@@ -175,7 +186,7 @@ def _cached_clip_features(path: Path, fp: FeatureParams, cache_folder: Path | No
                 entry = _cache_entry(path, fp, cache_folder)
             except OSError:
                 entry = None  # unreadable file: clip_features below names the reason
-            hit = _read_entry(entry) if entry is not None and entry.exists() else None
+            hit = _read_entry(entry, fp) if entry is not None and entry.exists() else None
             if hit is not None:
                 return (*hit, None)
         X, duration, _ = clip_features(path, fp)
@@ -207,7 +218,7 @@ def _read_cached(clips: list[Clip], fp: FeatureParams, folder: Path | None) -> l
         except Exception:
             continue  # unreadable file or symlink loop: the worker names the reason
         if entry.exists():
-            results[i] = _read_entry(entry)
+            results[i] = _read_entry(entry, fp)
     return results
 
 
@@ -262,7 +273,7 @@ def extract_features(
     from tqdm.auto import tqdm
 
     clips = list(clips)
-    folder = _cache_dir(cache_dir) / "features" if cache else None
+    folder = cache_path(cache_dir) / "features" if cache else None
     if folder is not None and folder.exists():
         sweep_stale_temporaries(folder)
     # Finished clips are read here, so an unchanged rerun starts no worker process at all.

@@ -30,17 +30,36 @@ def _parse_filename(name: str) -> tuple[str, int]:
     return os.path.splitext(name)[0], 0
 
 
+#: Largest magnitude accepted in a feature column: beyond it squares overflow (±1e308 rows are skipped).
+_MAX_ABS = 1e100
+
+
+def _numeric(df: pd.DataFrame, names: list[str], path: Path) -> np.ndarray:
+    """The feature columns as floats; DataError naming the first column and row holding text."""
+    for name in names:
+        values = pd.to_numeric(df[name], errors="coerce")
+        bad = values.isna() & df[name].notna()
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"{path.name}: column {name} holds text ({str(df[name].iloc[row])[:40]!r}, "
+                            f"row {row + 2}), not a number")
+    return df[names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+
+
 def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSet:
     """Read a Kaggle GTZAN-style feature table (``features_30_sec.csv`` / ``features_3_sec.csv``).
 
     Uses ``filename``, ``mfcc1_mean``/``mfcc1_var`` ... ``mfccN_mean``/``mfccN_var``
-    and, where present, ``label`` and ``length``. Segment rows
-    (``blues.00000.3.wav``) are grouped by clip (``blues.00000``).
+    and, where present, ``label``, ``length`` and ``clip_id``. Segment rows
+    (``blues.00000.3.wav``) are grouped by clip (``blues.00000``), or by ``clip_id``
+    where the table has one (:func:`write_kaggle_csv` adds it when file names alone
+    would merge two clips).
 
     Raises
     ------
     DataError
-        If the file is missing or lacks required columns.
+        If the file is missing, lacks required columns, or holds text or values too large
+        for the statistics in a feature column.
     """
     path = Path(path)
     try:
@@ -56,9 +75,11 @@ def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSe
             f"{path.name} lacks columns {', '.join(missing[:5])}"
             + (" ..." if len(missing) > 5 else "") + f" (n_mfcc={n_mfcc})"
         )
-    X = df[names].to_numpy(dtype=np.float64)
-    finite = np.all(np.isfinite(X), axis=1)
+    X = _numeric(df, names, path)
+    finite = np.all(np.isfinite(X), axis=1) & np.all(np.abs(X) <= _MAX_ABS, axis=1)
     parsed = [_parse_filename(str(f)) for f in df["filename"]]
+    if "clip_id" in df.columns and df["clip_id"].notna().all():
+        parsed = [(str(c), s) for c, (_, s) in zip(df["clip_id"], parsed)]
     length = df["length"].to_numpy() if "length" in df.columns else np.full(len(df), np.nan)
     labels = df["label"].astype(str).where(df["label"].notna(), None) if "label" in df.columns else [None] * len(df)
     meta = pd.DataFrame({
@@ -72,10 +93,12 @@ def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSe
         "clip_duration_s": np.nan,  # a table does not say how long the clip was
     }, columns=META_COLUMNS)
     skipped = pd.DataFrame(
-        {"path": meta.loc[~finite, "filename"], "reason": "non-finite feature values"},
+        {"path": meta.loc[~finite, "filename"], "reason": f"non-finite or out-of-range (above {_MAX_ABS:g}) feature values"},
         columns=["path", "reason"],
     )
     keep = np.flatnonzero(finite)
+    if not len(keep):
+        raise DataError(f"{path.name}: no row has finite feature values in range")
     return FeatureSet(X[keep], names, meta.iloc[keep].reset_index(drop=True), skipped,
                       source=f"feature table {path.name}")
 
@@ -85,7 +108,9 @@ def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path
 
     Columns: ``filename``, ``length`` (segment samples), then
     ``mfcc1_mean, mfcc1_var, mfcc2_mean, ...`` interleaved as Kaggle orders
-    them, then ``label``. :func:`read_kaggle_csv` reads it back.
+    them, then ``label``, and ``clip_id`` only when file names alone would merge two clips
+    (same-stem files of two folders or extensions). :func:`read_kaggle_csv` reads it back.
+    Command ``musiccluster features``.
     """
     path = Path(path)
     n = features.n_features // 2
@@ -97,6 +122,15 @@ def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path
         df[f"mfcc{i}_mean"] = values[f"mfcc{i}_mean"].to_numpy()
         df[f"mfcc{i}_var"] = values[f"mfcc{i}_var"].to_numpy()
     df["label"] = features.meta["label"].to_numpy()
+    if _names_merge_clips(features.meta):
+        df["clip_id"] = features.meta["clip_id"].astype(str).to_numpy()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_user_file(path, df.to_csv(index=False).encode("utf-8", "surrogateescape"))
     return path
+
+
+def _names_merge_clips(meta: pd.DataFrame) -> bool:
+    """True when grouping rows by their file name would join rows of different clips."""
+    pairs = pd.DataFrame({"parsed": [_parse_filename(str(f))[0] for f in meta["filename"]],
+                          "clip": meta["clip_id"].astype(str).to_numpy()}).drop_duplicates()
+    return bool(pairs["parsed"].duplicated().any())

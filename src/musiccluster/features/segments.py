@@ -11,6 +11,7 @@ segmented: it is skipped with that reason.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -20,15 +21,45 @@ import soundfile as sf
 from .._constants import SR
 
 
+#: Longest file decoded (seconds): a longer one is skipped, never decoded whole into memory.
+MAX_DURATION_S = 3600.0
+
+
 class SkipClip(Exception):
     """Raised for a clip that cannot be used; the message is the skip reason."""
 
 
-def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
-    """Load a file as mono float32 at ``sr``.
+def _check_readable(path: Path) -> int:
+    """The size of a regular, readable file; SkipClip with the reason otherwise (never opens a FIFO)."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise SkipClip(f"cannot read file ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise SkipClip("not a regular file (a pipe, device or socket): not read")
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            fh.read(1)
+    except PermissionError:
+        raise SkipClip("permission denied: cannot read file") from None
+    except OSError as exc:
+        raise SkipClip(f"cannot read file ({exc.strerror or exc})") from None
+    return st.st_size
+
+
+def _check_duration(f: sf.SoundFile, max_s: float) -> None:
+    if f.samplerate > 0 and f.frames / f.samplerate > max_s:
+        raise SkipClip(f"too long: {f.frames / f.samplerate / 60:.0f} min is over the limit of "
+                       f"{max_s / 60:g} min (not decoded)")
+
+
+def load_audio(path: str | Path, sr: int = SR, max_duration_s: float = MAX_DURATION_S) -> np.ndarray:
+    """Load a file as mono float32 at ``sr`` (chapter *Data and augmentation*, command ``features``).
 
     soundfile (libsndfile) reads wav/au/flac/ogg/aiff/mp3; anything else falls
-    back to librosa/audioread (e.g. m4a where ffmpeg is installed).
+    back to librosa/audioread (e.g. m4a where ffmpeg is installed). Only regular
+    files are opened; a file longer than ``max_duration_s`` (default one hour,
+    :data:`MAX_DURATION_S`) is skipped before it is decoded.
 
     Raises
     ------
@@ -36,10 +67,7 @@ def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
         With a human-readable reason if the file cannot be decoded or is empty.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SkipClip(f"cannot read file ({exc.strerror or exc})") from None
+    size = _check_readable(path)
     if size == 0:
         raise SkipClip("empty file (0 bytes)")
     try:
@@ -49,6 +77,7 @@ def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
                 # 8 kHz mu-law, i.e. as noise; real audio always has a header here
                 raise SkipClip("no valid audio header (libsndfile could only read it as raw "
                                "header-less samples)")
+            _check_duration(f, max_duration_s)
             data, file_sr = f.read(dtype="float32", always_2d=True), f.samplerate
     except SkipClip:
         raise
@@ -58,8 +87,12 @@ def load_audio(path: str | Path, sr: int = SR) -> np.ndarray:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                if librosa.get_duration(path=str(path)) > max_duration_s:
+                    raise SkipClip(f"too long: over the limit of {max_duration_s / 60:g} min (not decoded)")
                 y, _ = librosa.load(str(path), sr=sr, mono=True)
             data, file_sr = y[:, None], sr
+        except SkipClip:
+            raise
         except Exception:
             raise SkipClip(f"unreadable audio ({_short(sf_exc)})") from None
     if data.size == 0:
@@ -80,6 +113,9 @@ def _short(exc: BaseException) -> str:
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     text = re.sub(r"^Error opening '.*?':\s*", "", text)  # the path is already in the report
+    if "possibly a pipe" in text or text.startswith("System error"):
+        # libsndfile's words for "no decoder recognised the data" (e.g. a random or header-only .mp3)
+        text = "not a recognised audio format, or corrupt"
     return text[:160]
 
 

@@ -1,0 +1,108 @@
+"""One-line errors, not tracebacks, for bad command-line input (issue 16, items 8-10)."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from conftest import tone
+from musiccluster.cli import main
+from musiccluster.errors import ParameterError
+from musiccluster.params import Params
+
+
+def _error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+def _table(path, values=None):
+    cols = {f"mfcc{i}_{s}": np.linspace(1, 2, 12) + i for i in range(1, 14) for s in ("mean", "var")}
+    df = pd.DataFrame({"filename": [f"c{j // 2}.{j % 2}.wav" for j in range(12)], **cols,
+                       "label": ["a", "b"] * 6})
+    for col, row, value in values or []:
+        df[col] = df[col].astype(object)
+        df.loc[row, col] = value
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("argv", [
+    ["experiment", "--json", "{tmp}", "--features", "{table}"],
+    ["evaluate", "--json", "{tmp}", "--features", "{table}"],
+    ["features", "{music}", "--out", "{tmp}"],
+    ["experiment", "--cache-dir", "{file}", "--features", "{table}"],
+    ["experiment", "--jobs", "0", "--features", "{table}"],
+    ["features", "{music}", "--out", "{tmp}/o.csv", "--jobs", "0"],
+])
+def test_unusable_options_are_one_line_errors(tmp_path, capsys, argv):
+    music = tmp_path / "music"
+    music.mkdir()
+    sf.write(music / "a.wav", tone(3, 220), 22050)
+    (tmp_path / "plain.txt").write_text("x")
+    table = _table(tmp_path / "t.csv")
+    argv = [a.format(tmp=tmp_path, table=table, music=music, file=tmp_path / "plain.txt") for a in argv]
+    err = _error(capsys, argv)
+    assert "error:" in err
+
+
+def test_text_in_a_numeric_column_is_a_one_line_error(tmp_path, capsys):
+    table = _table(tmp_path / "t.csv", [("mfcc3_var", 4, "oops")])
+    err = _error(capsys, ["experiment", "--features", str(table), "--epochs", "1", "--no-cache"])
+    assert "mfcc3_var" in err and "text" in err
+
+
+def test_huge_values_are_skipped_rows_not_overflows(tmp_path):
+    from musiccluster.features.kaggle import read_kaggle_csv
+
+    table = _table(tmp_path / "t.csv", [("mfcc1_mean", 0, 1e308), ("mfcc2_var", 1, -1e308)])
+    fs = read_kaggle_csv(table)
+    assert fs.n_samples == 10 and len(fs.skipped) == 2
+    assert np.all(np.isfinite(fs.X.var(axis=0)))
+
+
+def test_min_segment_below_one_fft_frame_is_refused():
+    with pytest.raises(ParameterError, match="min_segment_s"):
+        Params(min_segment_s=0)
+    with pytest.raises(ParameterError, match="min_segment_s"):
+        Params(min_segment_s=2047 / 22050)
+    assert Params(min_segment_s=2048 / 22050).min_segment_s == pytest.approx(0.0929, abs=1e-4)
+
+
+def test_a_data_dir_that_is_not_a_csv_fails_in_params(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ParameterError, match="data_dir"):
+        Params(data_dir=tmp_path / "notes.txt")
+
+
+def test_features_does_not_check_k(tmp_path, capsys):
+    music = tmp_path / "music"
+    music.mkdir()
+    for i in range(3):
+        sf.write(music / f"c{i}.wav", tone(3, 200 + 50 * i, seed=i), 22050)
+    assert main(["features", str(music), "--segments", "1", "--out", str(tmp_path / "o.csv"), "--quiet",
+                 "--jobs", "1", "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert len(pd.read_csv(tmp_path / "o.csv")) == 3
+
+
+def test_an_undefined_metric_is_null_in_the_experiment_json():
+    from musiccluster.experiment import _finite_or_none
+
+    text = json.dumps(_finite_or_none({"a": math.nan, "b": [1.0, math.inf], "c": (2, -math.inf)}),
+                      allow_nan=False)
+    assert json.loads(text) == {"a": None, "b": [1.0, None], "c": [2, None]}
+
+
+def test_experiment_to_json_writes_null_for_nan(tmp_path):
+    from musiccluster.experiment import run_experiment
+    from test_evaluation import toy_features
+
+    result = run_experiment(Params(epochs=1, k=3), data=toy_features(n_clips=8), cache=False, progress=False)
+    result.vae.scores["silhouette"] = math.nan
+    record = json.loads(result.to_json())  # strict parsers reject a bare NaN
+    assert record["silhouette_vae"] is None
