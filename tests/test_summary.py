@@ -113,3 +113,14 @@ def test_embedding_points_cover_pca_the_vae_and_the_sweep(recorded):
     pca = pts[1]
     assert pca.silhouette == recorded.block("pca").segment["silhouette_own"].mean
     assert pca.ch_per_row == pytest.approx(recorded.block("pca").segment["calinski_harabasz_own"].mean / 1000)
+
+
+def test_summary_frame_shows_the_paper_each_side_and_its_null(recorded):
+    from musiccluster.book.chapters import summary_frame
+
+    df = summary_frame(summarize(recorded, recorded, build_label="this build"))
+    assert list(df.index)[0].startswith("paper") and df.iloc[0, 0] == "0.4811" and df.iloc[0, 2] == "+0.1796"
+    own = recorded.findings().own_space
+    assert df.iloc[1, 0] == f"{own.vae.mean:.3f} [{own.vae.lo:.3f}, {own.vae.hi:.3f}]"
+    assert df.iloc[1, 2].startswith(f"{own.difference.mean:+.3f}")
+    assert df.index[2] == "↳ its structureless null" and len(df) == 5

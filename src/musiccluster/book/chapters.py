@@ -175,16 +175,16 @@ def summary_frame(summary) -> pd.DataFrame:
     Chapter: Introduction.
     """
     p = summary.paper
-    rows = {"paper (GTZAN, one run)": [f"{p['vae']['silhouette']:.4f}", f"{p['pca']['silhouette']:.4f}",
-                                       f"{summary.paper_gap:+.4f}", "not reported", "not reported"]}
+    names, rows = ["paper (GTZAN, one run)"], [[f"{p['vae']['silhouette']:.4f}", f"{p['pca']['silhouette']:.4f}",
+                                                f"{summary.paper_gap:+.4f}", "not reported", "not reported"]]
     for s in summary.sides:
-        name = f"{s.label} ({s.n_rows} rows, {s.n_seeds} seeds)"
-        rows[name] = [_pm(s.own.vae), _pm(s.own.pca), _pm(s.own.difference, "+"), _pm(s.common.difference, "+"),
-                      _pm(s.ari.difference, "+") if s.ari else "no labels"]
+        names.append(f"{s.label} ({s.n_rows} rows, {s.n_seeds} seeds)")
+        rows.append([_pm(s.own.vae), _pm(s.own.pca), _pm(s.own.difference, "+"), _pm(s.common.difference, "+"),
+                     _pm(s.ari.difference, "+") if s.ari else "no labels"])
         if s.null is not None:
-            rows[f"{s.label}: its structureless null"] = [_pm(s.null.vae), _pm(s.null.pca), f"{s.null.gap:+.3f}", "", ""]
-    df = pd.DataFrame.from_dict(rows, orient="index",
-                                columns=["VAE silhouette (own space)", "PCA silhouette (own space)",
-                                         "VAE − PCA (own space, Table 1)", "VAE − PCA (common space)",
-                                         "VAE − PCA (ARI)"])
+            names.append("↳ its structureless null")
+            rows.append([_pm(s.null.vae), _pm(s.null.pca), f"{s.null.gap:+.3f}", "", ""])
+    df = pd.DataFrame(rows, index=names, columns=["VAE silhouette (own space)", "PCA silhouette (own space)",
+                                                  "VAE − PCA (own space, Table 1)", "VAE − PCA (common space)",
+                                                  "VAE − PCA (ARI)"])
     return df
