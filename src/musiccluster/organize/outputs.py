@@ -79,11 +79,13 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     Command: ``musiccluster cluster`` (``assignments.csv``, ``skipped.csv``). Numbers are left alone.
     """
     out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v
-                        for v in out[col]]
+    for col in _text_columns(out):
+        out[col] = out[col].map(lambda v: ("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v)
     return out
+
+
+def _text_columns(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -91,8 +93,15 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
     Command: ``musiccluster cluster``. Paths that are not valid UTF-8 are written as their bytes.
     """
+    import csv
+
     path = Path(path)
-    write_user_file(path, spreadsheet_safe(df).to_csv(index=False).encode("utf-8", "surrogateescape"))
+    df = spreadsheet_safe(df)
+    # the csv module quotes a cell with "\n" but not one with a bare "\r" (pandas ends lines with
+    # "\n"): where a name holds one, every text cell is quoted, so no reader splits the row there
+    has_cr = any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in _text_columns(df))
+    text = df.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL)
+    write_user_file(path, text.encode("utf-8", "surrogateescape"))
     return path
 
 
