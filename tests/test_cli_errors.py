@@ -106,3 +106,13 @@ def test_experiment_to_json_writes_null_for_nan(tmp_path):
     result.vae.scores["silhouette"] = math.nan
     record = json.loads(result.to_json())  # strict parsers reject a bare NaN
     assert record["silhouette_vae"] is None
+
+
+def test_report_with_a_non_csv_data_file_fails_before_any_kernel(tmp_path, capsys, monkeypatch):
+    import musiccluster.book.rerun as rerun
+
+    (tmp_path / "notes.txt").write_text("x")
+    monkeypatch.setattr(rerun, "rerun_book", lambda *a, **k: pytest.fail("a kernel would start"))
+    err = _error(capsys, ["report", "--name", "x", "--out", str(tmp_path / "runs"),
+                          f"data_dir={tmp_path / 'notes.txt'}"])
+    assert "data_dir" in err
