@@ -99,6 +99,22 @@ def test_experiment_and_evaluation_json_and_feature_csv_use_it():
         assert "write_user_file(" in text and "atomic_write_bytes(" not in text, rel
 
 
+def test_the_feature_table_is_written_through_a_symlink(tmp_path):
+    from musiccluster.features.kaggle import write_kaggle_csv
+
+    meta = pd.DataFrame({"filename": ["a.0.wav"], "clip_id": ["a"], "segment": [0], "label": ["x"],
+                         "path": [str(tmp_path / "a.wav")], "start_s": [0.0], "end_s": [3.0],
+                         "clip_duration_s": [3.0]})
+    fs = FeatureSet(np.zeros((1, 26)), feature_names(13), meta)
+    target = tmp_path / "shared" / "features.csv"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "features.csv"
+    link.symlink_to(target)
+    write_kaggle_csv(fs, link)
+    assert link.is_symlink() and target.read_text().startswith("filename,")
+
+
 def test_features_out_dev_null_from_the_command_line(audio_dir):
     before = os.stat("/dev/null")
     proc = subprocess.run([sys.executable, "-m", "musiccluster", "features", str(audio_dir),
