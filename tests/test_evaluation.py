@@ -562,7 +562,7 @@ def _fake_result(common: tuple, ari: tuple | None = None, own: tuple = (0.10, 0.
     labels = list(GTZAN_GENRES) if ari is not None else []
     if corpus == "other" and labels:
         labels = ["a", "b"]
-    params = Params(k=5) if corpus == "stand-in" else Params(k=5, data_dir=__file__)
+    params = Params(k=5) if corpus == "stand-in" else Params(k=5, data_dir=__file__.rsplit("/", 1)[0])  # a data folder (a .py file is no table)
     source = ("synthetic GTZAN-shaped stand-in (20 clips per style x 10 styles, 30 s): 200 clips, 2000 segments"
               if corpus == "stand-in" else "feature table x.csv")
     n_clips = 1000
@@ -733,7 +733,7 @@ def test_corpus_kind_comes_from_the_parameters_and_the_labels():
 
     assert corpus_kind(Params(), [], stand_in=True) == "stand-in"
     assert corpus_kind(Params(), list(GTZAN_GENRES)) == "other"  # features handed over, not loaded
-    table = Params(data_dir=__file__)
+    table = Params(data_dir=__file__.rsplit("/", 1)[0])
     assert corpus_kind(table, [g.upper() for g in GTZAN_GENRES]) == "gtzan"
     assert corpus_kind(table, list(GTZAN_GENRES)[:9]) == "other"
     assert corpus_kind(table, list(GTZAN_GENRES), stand_in=True) == "gtzan"  # a data_dir is never the stand-in
