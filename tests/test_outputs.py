@@ -156,6 +156,7 @@ def test_an_existing_folder_of_other_files_is_refused_without_force(tmp_path):
     with pytest.raises(ParameterError, match="--force"):
         organize_library(music, out, cache=False, **FAST)
     assert (out / "summary.json").read_text() == "the user's own"
+    assert sorted(p.name for p in out.iterdir()) == ["k-selection.png", "summary.json"]  # nothing added
     res = organize_library(music, out, cache=False, force=True, **FAST)
     assert res.summary["counts"]["tracks_used"] == 4
     assert (out / "k-selection.png").read_text() == "the user's own picture"  # --k given: not rewritten

@@ -67,6 +67,19 @@ def _foreign(out: Path) -> list[str]:
     return sorted(e.name for e in os.scandir(out) if e.name not in (MANIFEST, LOCK))
 
 
+def _check_owner(out: Path, mode: str, force: bool) -> dict | None:
+    """The earlier run's manifest, after refusing a folder of other files or a training run's (assign)."""
+    old = read_manifest(out)
+    if old is None and not force and _foreign(out):
+        raise ParameterError("out", f"{out} already holds files that musiccluster did not write "
+                             f"({', '.join(_foreign(out)[:3])}...); choose a new or empty folder, "
+                             f"or --force to write there anyway (only same-named files are replaced)")
+    if old is not None and mode == "assign" and old.get("mode") == "train":
+        raise ParameterError("out", f"{out} holds the results of a training run: --assign would "
+                             f"overwrite them; choose another --out")
+    return old
+
+
 @contextlib.contextmanager
 def claim_output(out: Path, music: Path, *, mode: str, force: bool = False,
                  model_dir: Path | None = None) -> Iterator["OutputClaim"]:
@@ -86,6 +99,7 @@ def claim_output(out: Path, music: Path, *, mode: str, force: bool = False,
         raise ParameterError("out", f"{out} holds the model {model_dir}: --assign would overwrite "
                              f"the training results; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
+    _check_owner(out, mode, force)  # before the lock file: a refused folder is left as it was
     fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         try:
@@ -93,14 +107,7 @@ def claim_output(out: Path, music: Path, *, mode: str, force: bool = False,
         except BlockingIOError:
             raise ParameterError("out", f"another musiccluster cluster run is writing into {out}; "
                                  f"wait for it or choose another --out") from None
-        old = read_manifest(out)
-        if old is None and not force and _foreign(out):
-            raise ParameterError("out", f"{out} already holds files that musiccluster did not write "
-                                 f"({', '.join(_foreign(out)[:3])}...); choose a new or empty folder, "
-                                 f"or --force to write there anyway (only same-named files are replaced)")
-        if old is not None and mode == "assign" and old.get("mode") == "train":
-            raise ParameterError("out", f"{out} holds the results of a training run: --assign would "
-                                 f"overwrite them; choose another --out")
+        old = _check_owner(out, mode, force)  # again, under the lock
         claim = OutputClaim(out, mode, list(old["files"]) if old else [])
         _write_manifest(out, mode, claim.previous, "running")
         yield claim
