@@ -11,7 +11,10 @@ The cache folder is, in order of precedence:
 3. the user's cache folder (``~/.cache/musiccluster`` on Linux, via platformdirs).
 
 Every file is written atomically (to a temporary name in the same folder, then
-renamed), so an interrupted run never leaves a partial entry behind.
+renamed), so an interrupted run never leaves a partial entry behind. Nothing stored
+can execute on load: entries are ``.npz`` arrays and JSON (:func:`write_entry`,
+:func:`read_entry`, ``allow_pickle=False``), never pickles, so a cache folder others can
+write (a shared ``MUSICCLUSTER_CACHE``) cannot run code as the user.
 """
 
 from __future__ import annotations
