@@ -203,12 +203,13 @@ def label_mix(clusters: np.ndarray, labels: np.ndarray, title: str = ""):
 
 
 @_styled
-def tsne_maps(embeddings: dict, colours: dict, n: int = 800, seed: int = 0, legend_title: str = "cluster"):
+def tsne_maps(embeddings: dict, colours: dict, n: int = 400, seed: int = 0, legend_title: str = "cluster"):
     """t-SNE maps of several embeddings side by side (chapter *Results*), on one seeded subsample.
 
     ``embeddings`` maps a panel title to an array of rows; ``colours`` the same titles to the
-    categories to colour by. Each map is sklearn's t-SNE (perplexity 30, PCA initialisation, seeded)
-    of at most ``n`` rows drawn once with ``seed``; the clusters were computed in the full spaces.
+    categories to colour by. Each map is sklearn's exact t-SNE (perplexity 30, PCA initialisation,
+    500 iterations, seeded) of at most ``n`` rows drawn once with ``seed`` (a few seconds each at 400
+    rows; Barnes-Hut was slower at this size here); the clusters were computed in the full spaces.
     """
     from sklearn.manifold import TSNE
 
@@ -217,11 +218,14 @@ def tsne_maps(embeddings: dict, colours: dict, n: int = 800, seed: int = 0, lege
     rng = np.random.default_rng(seed)
     cats_all = pd.Categorical(np.concatenate([np.asarray(colours[k]) for k in names]))
     pal = _palette(len(cats_all.categories))
+    drawn: dict[int, np.ndarray] = {}  # one subsample per number of rows: the same rows in every panel
     for ax, name in zip(axes[0], names):
         Z = np.asarray(embeddings[name], dtype=np.float64)
-        idx = np.sort(rng.choice(len(Z), size=min(n, len(Z)), replace=False))
+        if len(Z) not in drawn:
+            drawn[len(Z)] = np.sort(rng.choice(len(Z), size=min(n, len(Z)), replace=False))
+        idx = drawn[len(Z)]
         P = TSNE(n_components=2, perplexity=min(30.0, (len(idx) - 1) / 3), init="pca", random_state=seed,
-                 n_jobs=1).fit_transform(Z[idx])
+                 method="exact", max_iter=500).fit_transform(Z[idx])
         cats = pd.Categorical(np.asarray(colours[name])[idx], categories=cats_all.categories)
         for j in range(len(cats.categories)):
             m = cats.codes == j
