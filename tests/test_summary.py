@@ -124,3 +124,23 @@ def test_summary_frame_shows_the_paper_each_side_and_its_null(recorded):
     assert df.iloc[1, 0] == f"{own.vae.mean:.3f} [{own.vae.lo:.3f}, {own.vae.hi:.3f}]"
     assert df.iloc[1, 2].startswith(f"{own.difference.mean:+.3f}")
     assert df.index[2] == "↳ its structureless null" and len(df) == 5
+
+
+def test_figures_of_the_argument_draw(recorded):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from musiccluster.book.evaluation_figures import plot_dimensionality
+    from musiccluster.book.figures import tsne_maps
+
+    band = D.null_band([1.0, 2.0, 4.0], n=300, k=5, seeds=(0,))
+    pts = D.embedding_points(recorded)
+    fig = plot_dimensionality(pts, band, pts)
+    sil_ax = fig.axes[0]
+    assert len(sil_ax.collections) >= 1 + 2 * len(pts)  # the band, then every point twice (filled, hollow)
+    assert {round(l.get_ydata()[0], 4) for l in sil_ax.lines if len(l.get_ydata()) == 2} >= {0.4811, 0.3015}
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((90, 4))
+    fig = tsne_maps({"a": Z, "b": Z[:, :2]}, {"a": np.arange(90) % 3, "b": np.arange(90) % 3}, n=60)
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == 60
