@@ -91,12 +91,11 @@ def write_playlists(tracks: pd.DataFrame, folder: str | os.PathLike[str], k: int
         sub = tracks[tracks["cluster"] == c].sort_values("rank", kind="mergesort")
         if len(sub) == 0:
             continue
+        sub = sub[[unlistable_reason(str(p)) is None for p in sub["path"]]]
         hours = float(np.nansum(sub["duration_s"])) / 3600
         lines = ["#EXTM3U", "#EXTENC:UTF-8",
                  f"#PLAYLIST:{title}: cluster {c:0{width}d} ({len(sub)} tracks, {hours:.1f} h)"]
         for row in sub.itertuples(index=False):
-            if unlistable_reason(str(row.path)) is not None:
-                continue
             secs = int(round(row.duration_s)) if np.isfinite(row.duration_s) else -1
             lines.append(f"#EXTINF:{secs},{Path(row.path).stem}")
             lines.append(playlist_entry(row.path, real))
