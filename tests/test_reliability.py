@@ -221,7 +221,7 @@ def test_an_unreadable_file_is_skipped_with_its_reason(tmp_path, monkeypatch):
     if os.geteuid() == 0:
         def denied(real):
             def call(path, *a, **k):
-                if str(path).endswith("locked.wav"):
+                if os.fsdecode(path).endswith("locked.wav"):
                     raise PermissionError(13, "Permission denied", str(path))
                 return real(path, *a, **k)
             return call
