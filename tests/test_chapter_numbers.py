@@ -14,7 +14,7 @@ import pytest
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 #: Chapters under the guard (the lead may add intro, results and evaluation).
-CHAPTERS = ["features.md", "data.md", "experiments.md", "vae.md", "listening.md"]
+CHAPTERS = ["intro.md", "features.md", "data.md", "experiments.md", "vae.md", "listening.md"]  # results, evaluation: see the issue notes
 #: Calls that compute on data; a chapter asks the library instead.
 FORBIDDEN = {
     r"\.stack\(": "DataFrame.stack",
