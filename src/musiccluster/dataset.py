@@ -21,7 +21,7 @@ from .features.kaggle import read_kaggle_csv
 from .params import Params
 
 
-def describe_source(params: Params, n_clips: int | None = None) -> str:
+def describe_source(params: Params) -> str:
     """A one-line name of the corpus a parameter set points at."""
     if params.data_dir is None:
         return (f"synthetic GTZAN-shaped stand-in ({params.corpus_clips_per_style} clips per style x 10 "
