@@ -128,3 +128,16 @@ def test_help_on_every_command():
     for cmd in ("features", "experiment"):
         proc = subprocess.run([sys.executable, "-m", "musiccluster", cmd, "--help"], capture_output=True, text=True)
         assert proc.returncode == 0 and "usage:" in proc.stdout
+
+
+def test_the_json_records_the_versions_that_render_the_corpus():
+    """symusic (and pretty_midi's soundfont) decide the embedded corpus, so the record names them."""
+    import json
+
+    from musiccluster.versions import version_of
+
+    env = json.loads(run_experiment(Params(epochs=1, k=3), data=toy_features(), cache=False,
+                                    progress=False).to_json())["environment"]
+    assert env["symusic"] == version_of("symusic") != "absent"
+    assert env["pretty_midi"] == version_of("pretty_midi")
+    assert {"torch", "numpy", "librosa", "scikit-learn"} <= set(env)

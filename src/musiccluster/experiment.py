@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cache import package_fingerprint, read_entry, stable_hash, warn_unwritable, write_entry
 from .cache import cache_path as _cache_path
-from .userfiles import write_user_file
+from .cache import package_fingerprint, read_entry, stable_hash, warn_unwritable, write_entry
 from .clustering import kmeans
 from .dataset import load_data
 from .errors import ParameterError
@@ -34,6 +33,7 @@ from .models.vae import VAEEmbedder
 from .paper import PAPER_TABLE1 as PAPER
 from .paper import TABLE1_METHODS
 from .params import Params
+from .userfiles import write_user_file
 
 #: The paper's Table 1 (:data:`musiccluster.paper.PAPER_TABLE1`) as a table, rows by method.
 PAPER_TABLE1 = pd.DataFrame(
@@ -237,9 +237,13 @@ def _environment() -> dict[str, str]:
     import soundfile
     import torch
 
+    from .versions import version_of
+
+    # symusic and pretty_midi (its soundfont) render the embedded corpus, so they decide its numbers too
     return {"python": platform.python_version(), "torch": torch.__version__,
             "numpy": np.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__,
-            "librosa": librosa.__version__, "soundfile": soundfile.__version__}
+            "librosa": librosa.__version__, "soundfile": soundfile.__version__,
+            "symusic": version_of("symusic"), "pretty_midi": version_of("pretty_midi")}
 
 
 def compute_experiment(params: Params, data: FeatureSet, progress: bool = True) -> ExperimentResult:

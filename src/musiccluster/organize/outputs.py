@@ -40,6 +40,7 @@ import pandas as pd
 
 from .. import __version__
 from ..userfiles import write_user_file
+from ..versions import versions
 from .assign import ASSIGNMENT_RULE, TrackAssignment
 from .figures import write_k_curve, write_map
 from .playlists import ORDER_RULE, playlist_name, playlist_width, unlisted_tracks, write_playlists
@@ -212,8 +213,7 @@ def run_summary(mode: str, *, music_dir: Path, n_files: int, out: Path, tracks: 
         "feature_cache": str(cache_root) if cache_root is not None else None,
         "scheduler": scheduler,
         "n_jobs": n_jobs,
-        "environment": {"python": platform.python_version(), "platform": platform.platform(),
-                        "cpus": os.cpu_count()},
+        "environment": {"platform": platform.platform(), "cpus": os.cpu_count(), **versions()},
         "timings_s": timings,
     }
 
