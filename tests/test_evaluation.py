@@ -752,3 +752,15 @@ def test_the_chapters_facts_follow_the_record(toy_eval):
     f = ev.findings()
     assert f.corpus.kind == "other" and f.corpus.n_rows == data.n_samples and f.corpus.has_labels
     assert f.best_common in ev.methods and f.best_ari in ev.methods
+
+
+def test_the_record_names_the_versions_it_was_computed_with():
+    """Every JSON the CLI writes says which versions made it, symusic (the corpus renderer) included."""
+    from musiccluster.evaluation.recorded import comparable
+    from musiccluster.versions import versions
+
+    ev = compute_evaluation(Params(epochs=1, k=3), toy_features(), EvalConfig(
+        n_seeds=1, n_boot=10, k_sweep=(), sweep_betas=(), methods=("vae", "pca"), null=False), progress=False)
+    record = json.loads(ev.to_json())
+    assert record["environment"] == versions() and record["environment"]["symusic"] != "absent"
+    assert "environment" not in comparable(record)  # provenance, not a number to recompute

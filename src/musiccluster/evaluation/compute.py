@@ -23,10 +23,19 @@ from ..features.scaling import standardize
 from ..paper import PAPER_TABLE1
 from ..params import Params
 from ..seeds import rng as stream
+from ..versions import versions
 from .aggregate import clip_level, health_stats, summarise_runs
 from .bootstrap import BootPlan, difference_stat, multiplicities
 from .clips import standardized_clip_means
-from .config import EMBEDDERS, K_SWEEP_METHODS, K_SWEEP_METRICS, METHODS, SWEEP_METRICS, EvalConfig, effective_beta
+from .config import (
+    EMBEDDERS,
+    K_SWEEP_METHODS,
+    K_SWEEP_METRICS,
+    METHODS,
+    SWEEP_METRICS,
+    EvalConfig,
+    effective_beta,
+)
 from .fits import pipeline_task, run_tasks, sweep_task
 from .result import EvaluationResult
 
@@ -371,6 +380,7 @@ def compute_evaluation(params: Params, data: FeatureSet, config: EvalConfig | No
         "sweep": _sweep_record(su, runs, pl) if su.grid else [], "k_sweep": _k_sweep_record(su, runs, pl),
         "paper": {f"{metric}_{m}": v for m, row in PAPER_TABLE1.items() for metric, v in row.items()},
         "library_fingerprint": package_fingerprint(),
+        "environment": versions(),
     }
     t2 = time.perf_counter()
     result = EvaluationResult(params, config, record, pl.dists, {"fit": t1 - t0, "bootstrap": t2 - t1})

@@ -26,7 +26,7 @@ RECORDED_GTZAN = Path(__file__).resolve().parents[3] / "benchmarks" / "eval-gtza
 #: Label of the recorded run wherever it is shown.
 RECORDED_LABEL = "recorded run on real GTZAN features (clip level)"
 #: Keys of the record that differ between two runs of the same computation.
-_VOLATILE = ("runtime_s", "library_fingerprint")
+_VOLATILE = ("runtime_s", "library_fingerprint", "environment")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def load_recorded(path: str | os.PathLike[str] = RECORDED_GTZAN) -> EvaluationRe
 
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
     """A record without what differs between two runs of one computation: timings, the library
-    fingerprint, and the path of the feature table (in ``params``, ``data.source`` and the sentences).
+    fingerprint and versions (provenance), and the path of the feature table (in ``params``, ``data.source`` and the sentences).
 
     Chapter: Results
     """
