@@ -20,9 +20,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
+from .cache import atomic_write_bytes
 from .errors import MusicClusterError
 
 
@@ -57,20 +57,7 @@ def _write_special(path: str, data: bytes, st: os.stat_result) -> None:
 
 
 def _write_regular(path: Path, data: bytes, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write_bytes(path, data, mode=mode)
 
 
 def write_user_file(path: str | os.PathLike[str], data: bytes) -> Path:
