@@ -144,7 +144,10 @@ def test_symusics_read_past_a_sample_end_cannot_reach_the_audio(tmp_path):
         np.save(sys.argv[1], synth.render_clip("reggae", 18))
         render._defined_freed_memory = contextlib.nullcontext  # unguarded, the stray read shows as NaN
         score, _ = compose._compose("reggae", 18, 30.0, 0)
-        assert not np.all(np.isfinite(render._render_score(score, 30 * 22050))), "no stray read any more"
+        # whether the stray read lands in freed (0xff) memory depends on the heap's history, which
+        # differs between test sessions: try a few renders, each leaving the heap in another state
+        hits = sum(not np.all(np.isfinite(render._render_score(score, 30 * 22050))) for _ in range(5))
+        assert hits, "no stray read any more"
     """)
     env = {**os.environ, "MALLOC_PERTURB_": "255"}
     done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
