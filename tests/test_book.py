@@ -58,8 +58,8 @@ def visible_stderr(nb) -> list[str]:
 
 
 def n_images(nb) -> int:
-    """PNG outputs, shown or glued (figures must render even where MPLBACKEND=Agg, as in CI)."""
-    return sum(any(key.endswith("image/png") for key in o.get("data", {}))
+    """Image outputs (SVG or PNG), shown or glued (figures must render even where MPLBACKEND=Agg, as in CI)."""
+    return sum(any(key.endswith(("image/png", "image/svg+xml")) for key in o.get("data", {}))
                for cell in nb.cells for o in cell.get("outputs", []))
 
 
@@ -228,7 +228,8 @@ def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(tmp_path)
     for value in ("0.4811", "0.3015", "8788.7", "2200.9", *fmt_table1(run_experiment(progress=False))):
         assert f">{value}<" in table, value
     figure = re.search(r'<figure[^>]*id="fig-figure1".*?</figure>', page, re.S)
-    assert figure and re.search(r'<img[^>]+src="[^"]+\.png"', figure.group(0))
+    assert figure and re.search(r'<img[^>]+src="[^"]+\.svg"', figure.group(0))  # vector figures (issue 14)
+    assert re.search(r'<img[^>]+alt="[^"]*VAE', figure.group(0))  # alt text that says what is drawn
     assert (html / "listening.html").read_text().count("<audio") >= 5
     intro = re.sub(r"<[^>]+>", "", (html / "intro.html").read_text())  # text only (code is highlighted)
     assert "synthetic stand-in" in intro and 'make rerun NAME=gtzan PARAMS="data_dir=' in intro

@@ -30,3 +30,46 @@ def test_pca_spectrum():
     full = pca_spectrum(X, np.array([0.5, 0.2]))
     assert full["full"].sum() == pytest.approx(1.0) and len(full["full"]) == 5
     assert full["kept_share"] == pytest.approx(0.7) and full["first_share"] == 0.5
+
+
+def test_tidy_formats_one_way_per_quantity_and_moves_the_index_name():
+    import pandas as pd
+
+    from musiccluster.book.tables import tidy
+
+    raw = pd.DataFrame({"silhouette": [0.25651, 0.009202], "Calinski–Harabasz": [547.21, 32.179],
+                        "clips": [200, 20], "interval": ["0.215 [0.205, 0.227]", "x"]},
+                       index=pd.Index(["VAE", "PCA"], name="method"))
+    t = tidy(raw)
+    assert t.loc["VAE"].tolist() == ["0.257", "547", "200", "0.215 [0.205, 0.227]"]
+    assert t.loc["PCA", "silhouette"] == "0.009" and t.loc["PCA", "Calinski–Harabasz"] == "32"
+    assert t.index.name is None and t.columns.name == "method"
+    html = t.to_html()
+    assert html.count("<tr") == 3  # header + two rows: no empty row for the index's name
+    assert "e-03" not in html
+
+
+def test_tidy_flattens_a_row_multiindex_and_integer_rows():
+    import pandas as pd
+
+    from musiccluster.book.tables import tidy
+
+    idx = pd.MultiIndex.from_tuples([("sum", 0.3), ("mean", 1.0)], names=["loss_reduction", "beta"])
+    t = tidy(pd.DataFrame({"ari": [0.1, float("nan")]}, index=idx))
+    assert t.index.tolist() == ["sum · 0.3", "mean · 1.0"] and t.columns.name == "loss_reduction · beta"
+    assert t["ari"].tolist() == ["0.100", "–"]
+    rows = tidy(pd.DataFrame({"VAE": [3.8, 554.5]}, index=["effective dims", "calinski harabasz own"]))
+    assert rows["VAE"].tolist() == ["3.800", "554"]
+    assert tidy(pd.DataFrame({"a": [1.0]}), corner="k = 5").columns.name == "k = 5"
+
+
+def test_split_columns_keeps_the_index_and_caps_the_width():
+    import pandas as pd
+
+    from musiccluster.book.tables import split_columns
+
+    wide = pd.DataFrame(np.arange(14).reshape(2, 7), index=["a", "b"])
+    parts = split_columns(wide, 3)
+    assert [p.shape[1] for p in parts] == [3, 3, 1]
+    assert all(p.index.tolist() == ["a", "b"] for p in parts)
+    assert pd.concat(parts, axis=1).equals(wide)

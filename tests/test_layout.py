@@ -20,7 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "musiccluster"
 #: unit and units of an earlier stage; same-stage units only as listed in SAME_STAGE.
 STAGES: dict[str, int] = {
     "__init__": 0, "_constants": 0, "errors": 0, "params": 0, "cache": 0, "threads": 0, "seeds": 0,
-    "paper": 0, "versions": 0, "groups": 0, "userfiles": 0,
+    "paper": 0, "versions": 0, "groups": 0, "userfiles": 0, "style": 0,
     "synth": 1, "data": 1,            # corpus
     "features": 2,                    # segments -> features
     "dataset": 3,                     # params.data_dir -> a FeatureSet
@@ -35,7 +35,8 @@ STAGES: dict[str, int] = {
 #: Allowed imports between different units of one stage.
 SAME_STAGE = {("data", "synth"), ("cli", "commands"), ("commands", "cli"), ("__main__", "cli")}
 #: Basic units everything may use.
-BASE = {"__init__", "_constants", "errors", "params", "cache", "threads", "seeds", "paper", "versions", "groups", "userfiles"}
+BASE = {"__init__", "_constants", "errors", "params", "cache", "threads", "seeds", "paper", "versions", "groups", "userfiles",
+        "style"}
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 80
 #: A longer function says why in its docstring with this phrase.

@@ -9,17 +9,21 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
+from .. import style
 from ..evaluation.config import K_SWEEP_METRICS, METHODS
 from ..evaluation.result import EvaluationResult
 from ..paper import PAPER_TABLE1
 
-_COLOURS = {"vae": "#1f77b4", "pca": "#ff7f0e", "ae": "#2ca02c", "kmeans": "#7f7f7f", "gmm": "#9467bd",
-            "sum": "#1f77b4", "mean": "#d62728", "mse_mean_kl_sum": "#2ca02c"}
+#: The methods' and loss conventions' colours (:mod:`musiccluster.style`: the same in every chapter).
+_COLOURS = {**style.METHOD_COLOURS, **style.LOSS_COLOURS}
+#: Smallest text of these figures (points): 9 pt at 100 dpi, shown ~700 px wide, stays above 9 px.
+_SMALL = style.MIN_FONT_PT + 1
 
 
 def _legend_below(fig, ax) -> None:
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), fontsize=8, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), fontsize=_SMALL,
+               frameon=False)
 
 
 def _sweep_panel(ax, df, metric: str, pca_mean: float | None) -> None:
@@ -38,7 +42,7 @@ def _sweep_panel(ax, df, metric: str, pca_mean: float | None) -> None:
         ax.axhline(pca_mean, color=_COLOURS["pca"], ls="--", lw=1, label="PCA")
     if metric == "silhouette_own":
         paper = PAPER_TABLE1["vae"]["silhouette"]
-        ax.axhline(paper, color="k", ls=":", lw=1, label=f"paper's VAE ({paper})")
+        ax.axhline(paper, color=_COLOURS["paper"], ls=":", lw=1, label=f"paper's VAE ({paper})")
 
 
 def plot_sweep(result: EvaluationResult):
@@ -66,7 +70,9 @@ def plot_sweep(result: EvaluationResult):
             ax.set_ylim(-0.2, result.params.latent_dim + 0.2)
         ax.set_xscale("log")
         ax.set_xlabel("effective KL weight (β in 'sum' units)")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=_SMALL + 1)
+        ax.tick_params(labelsize=_SMALL)
+        ax.xaxis.label.set_size(_SMALL)
     _legend_below(fig, axes[0])
     return fig
 
@@ -82,7 +88,7 @@ def _k_panel(ax, df, metric: str, ks: list[int]) -> None:
             ax.fill_between(g.k, g.lo, g.hi, color=_COLOURS[m], alpha=0.15, lw=0)
     for k in ks:
         if len(df) and df.k.min() <= k <= df.k.max():  # a headline k outside the sweep would stretch the axis
-            ax.axvline(k, color="0.8", lw=0.8, zorder=0)
+            ax.axvline(k, color=style.REFERENCE_COLOUR, ls=":", lw=1.0, zorder=0)
 
 
 def plot_k_sweep(result: EvaluationResult):
@@ -102,15 +108,15 @@ def plot_k_sweep(result: EvaluationResult):
     panels = [m for m in K_SWEEP_METRICS if m in set(df.metric) and m != "v_measure"] or ["silhouette_own"]
     ncol = min(len(panels), 3)
     nrow = -(-len(panels) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.1 * ncol, 2.5 * nrow + 0.5), constrained_layout=True,
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.0 * ncol, 2.6 * nrow + 0.9), constrained_layout=True,
                              squeeze=False)
     flat = axes.ravel()
     for ax, metric in zip(flat, panels):
         _k_panel(ax, df, metric, result.ks)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("k", fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_title(titles.get(metric, metric), fontsize=8.5)
+        ax.set_xlabel("k", fontsize=_SMALL)
+        ax.tick_params(labelsize=_SMALL)
+        ax.set_title(titles.get(metric, metric), fontsize=_SMALL + 1)
     for ax in flat[len(panels):]:
         ax.set_visible(False)
     _legend_below(fig, flat[0])
@@ -132,8 +138,8 @@ def plot_dimensionality(points, band, recorded_points=None, paper_n: int = 3994)
               ("ch_per_row", "calinski_harabasz", "Calinski–Harabasz per row"))
     for ax, (metric, paper_key, ylabel) in zip(axes, panels):
         mean_, lo, hi = band.band(metric)
-        ax.fill_between(band.effective_dims, lo, hi, color="0.8", label=f"structureless Gaussian (n = {band.n})")
-        ax.plot(band.effective_dims, mean_, color="0.5", lw=1)
+        ax.fill_between(band.effective_dims, lo, hi, color="0.85", label=f"structureless Gaussian (n = {band.n})")
+        ax.plot(band.effective_dims, mean_, color=_COLOURS["null"], lw=1)
         for pts, hollow in ((points, False), (recorded_points or [], True)):
             for p in pts:
                 y = p.silhouette if metric == "silhouette" else p.ch_per_row

@@ -4,7 +4,7 @@ Used by the chapters *Data and augmentation* (:func:`waveform_segments`),
 *MFCC features* (:func:`mel_and_mfcc`,
 :func:`zscore_effect`, :func:`correlation_heatmap`), *The VAE*
 (:func:`training_curves`), *Experiments* (:func:`explained_variance`),
-*Results* (:func:`latent_maps`) and *Listening* (:func:`label_mix`).
+*Results* (:func:`latent_maps`, :func:`latent_maps_by_label`, :func:`tsne_maps`) and *Listening* (:func:`label_mix`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .. import style
 from .._constants import HOP_LENGTH, N_FFT, N_MELS, SR
 
-#: Font sizes for figures shown about 700 pixels wide in the book.
-STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
-         "ytick.labelsize": 10, "legend.fontsize": 10, "legend.title_fontsize": 10, "figure.titlesize": 12}
+#: Font sizes, SVG settings and the colour cycle of the book's figures (:mod:`musiccluster.style`).
+STYLE = style.rc_params()
+
+
+def use_book_style() -> None:
+    """Show this kernel's figures as SVG (sharp at any width and on HiDPI screens).
+
+    Called by every chapter's hidden setup cell after ``%matplotlib inline``; figures glued with
+    ``myst_nb.glue`` go through the same display formatter, so they are SVG too.
+
+    Chapter: every chapter (the setup cell).
+    """
+    from IPython import get_ipython
+
+    if get_ipython() is None:  # a plain interpreter (tests, scripts): nothing is displayed
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("svg")
 
 
 def _styled(fn):
@@ -41,8 +58,7 @@ def _styled(fn):
 
 
 def _palette(n: int):
-    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
-    return [cmap(i % cmap.N) for i in range(n)]
+    return style.category_colours(n)
 
 
 @_styled
@@ -101,7 +117,7 @@ def zscore_effect(X_raw: np.ndarray, X_scaled: np.ndarray, names: list[str]):
         ax.set_title(title)
         ax.axhline(0, color="0.7", lw=0.6)
     axes[0].set_yscale("symlog")
-    axes[1].set_xticks(range(1, len(names) + 1), names, rotation=90, fontsize=8)
+    axes[1].set_xticks(range(1, len(names) + 1), names, rotation=90, fontsize=style.MIN_FONT_PT)
     fig.tight_layout()
     return fig
 
@@ -112,8 +128,8 @@ def correlation_heatmap(X: np.ndarray, names: list[str]):
     corr = np.corrcoef(X, rowvar=False)
     fig, ax = plt.subplots(figsize=(7, 6))
     im = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=style.MIN_FONT_PT)
+    ax.set_yticks(range(len(names)), names, fontsize=style.MIN_FONT_PT)
     fig.colorbar(im, ax=ax, shrink=0.8, label="correlation")
     fig.tight_layout()
     return fig
@@ -125,7 +141,7 @@ def training_curves(history: pd.DataFrame):
     fig, axes = plt.subplots(1, 3, figsize=(9, 2.9))
     for ax, col, title in zip(axes, ("loss", "recon_mse", "kl"),
                               ("optimised loss", "reconstruction MSE per feature", "KL per segment (nats)")):
-        ax.plot(history["epoch"], history[col], marker="o", ms=3)
+        ax.plot(history["epoch"], history[col], marker="o", ms=3, color=style.METHOD_COLOURS["vae"])
         ax.set(title=title, xlabel="epoch")
         ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -138,8 +154,9 @@ def explained_variance(ratios: np.ndarray, full: np.ndarray | None = None):
     fig, ax = plt.subplots(figsize=(6, 3))
     r = np.asarray(full if full is not None else ratios)
     idx = np.arange(1, len(r) + 1)
-    ax.bar(idx, r, color=["C0" if i <= len(ratios) else "0.75" for i in idx])
-    ax.plot(idx, np.cumsum(r), color="C1", marker="o", ms=3, label="cumulative")
+    pca = style.METHOD_COLOURS["pca"]
+    ax.bar(idx, r, color=[pca if i <= len(ratios) else "0.8" for i in idx], label="kept (PCA)")
+    ax.plot(idx, np.cumsum(r), color="0.2", marker="o", ms=3, label="cumulative")
     ax.set(xlabel="principal component", ylabel="explained variance ratio", ylim=(0, 1.02))
     ax.legend(frameon=False)
     fig.tight_layout()
@@ -182,6 +199,45 @@ def latent_maps(Z_vae: np.ndarray, Z_pca: np.ndarray, colours_vae, colours_pca, 
     if title:
         fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 0.86, 1))
+    return fig
+
+
+@_styled
+def latent_maps_by_label(embeddings: dict, labels, ncol: int = 5):
+    """The latent maps coloured by label as small multiples (chapter *Results*).
+
+    One row block per embedding (``embeddings`` maps a title, e.g. ``"VAE"`` or ``"PCA"``, to its
+    rows), one panel per label: every point in light grey, that label's points in the method's
+    colour (:data:`musiccluster.style.METHOD_COLOURS`, keyed by the lower-cased title), so ten
+    classes never overplot. Each embedding is drawn on its own first two principal axes
+    (:func:`project_2d`); panels of one embedding share their axes.
+    """
+    labels = np.asarray(labels)
+    cats = list(pd.Categorical(labels).categories)
+    names = list(embeddings)
+    rows_per = -(-len(cats) // ncol)
+    fig, axes = plt.subplots(rows_per * len(names), ncol, figsize=(1.8 * ncol, 1.75 * rows_per * len(names) + 0.3),
+                             squeeze=False)
+    for b, name in enumerate(names):
+        P = project_2d(np.asarray(embeddings[name], dtype=np.float64))
+        colour = style.METHOD_COLOURS.get(name.split()[0].lower(), style.CATEGORY_COLOURS[0])
+        block = axes[b * rows_per:(b + 1) * rows_per].ravel()
+        for i, ax in enumerate(block):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i >= len(cats):
+                ax.set_visible(False)
+                continue
+            m = labels == cats[i]
+            ax.scatter(P[~m, 0], P[~m, 1], s=2, color="0.85", lw=0, rasterized=len(P) > 5000)
+            ax.scatter(P[m, 0], P[m, 1], s=4, color=colour, lw=0, rasterized=len(P) > 5000)
+            ax.set_title(str(cats[i]), fontsize=style.MIN_FONT_PT + 1, pad=2)
+            if i % ncol == 0:
+                ax.set_ylabel(name if i == 0 else "", fontsize=style.MIN_FONT_PT + 2)
+        lims = np.array([P.min(axis=0), P.max(axis=0)])
+        for ax in block:
+            ax.set(xlim=lims[:, 0], ylim=lims[:, 1])
+    fig.tight_layout(h_pad=0.6, w_pad=0.3)
     return fig
 
 

@@ -89,9 +89,14 @@ def chapter_params(namespace: Mapping[str, Any], extra: Iterable[str] = ()) -> P
     fails the chapter (and the book build) at its first cell. A name that
     papermill injected (``-p NAME VALUE``) but that is neither a parameter nor
     one of the chapter's own settings in ``extra`` fails the same way: papermill
-    itself only logs a typo and would run the defaults.
+    itself only logs a typo and would run the defaults. It also sets the book's figure style
+    (:mod:`musiccluster.style`: fonts, colours) and, in a kernel, SVG output
+    (:func:`~musiccluster.book.figures.use_book_style`).
     """
     import matplotlib.pyplot as plt
+
+    from .. import style
+    from .figures import use_book_style
 
     extra = tuple(extra)
     unknown = sorted(set(injected_names(namespace)) - set(Params.names()) - set(extra))
@@ -99,8 +104,10 @@ def chapter_params(namespace: Mapping[str, Any], extra: Iterable[str] = ()) -> P
         known = ", ".join([*Params.names(), *extra])
         raise ParameterError(unknown[0], f"unknown parameter (known: {known})")
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.spines.top": False,
-                         "axes.spines.right": False})
+                         "axes.spines.right": False, **style.rc_params()})
+    use_book_style()
     pd.set_option("display.precision", 4)
+    pd.set_option("display.max_colwidth", None)  # never cut a cell with "..."
     return Params.from_dict({name: namespace[name] for name in Params.names() if name in namespace})
 
 

@@ -3,13 +3,21 @@
 It marks every page outdated on every build (Sphinx would otherwise re-execute only pages
 whose text changed, leaving old numbers in the others), has the Jupyter kernels that execute
 the chapters use CurveZMQ transport keys (keeps ipykernel's "running over TCP without
-encryption" warning out of the build log), and serves MathJax from the book
-(``sphinx-mathjax-offline``'s files) so formulas render without internet.
+encryption" warning out of the build log), serves MathJax from the book
+(``sphinx-mathjax-offline``'s files) so formulas render without internet, and gives every page a
+footer with its provenance (commit, build date, corpus, versions, the chapter's run time) and its
+downloads (the executed notebook and what the chapter published through
+:mod:`musiccluster.book.downloads`).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import html
+import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +101,117 @@ def copy_offline_mathjax(app: Any, exc: Exception | None) -> None:
             shutil.copy2(src, dst)
 
 
+#: The versions every page's footer names (distribution names; python is added).
+FOOTER_VERSIONS = ("torch", "librosa", "scikit-learn", "numpy")
+#: Where the executed notebooks and the chapters' downloads go inside the HTML output.
+DOWNLOADS_DIR = "_static/downloads"
+
+
+def git_commit(folder: str | Path) -> str:
+    """The checkout's commit (short hash, ``+dirty`` with uncommitted changes) or ``"unknown"``.
+
+    Chapter: the book build (every page's footer).
+    """
+    try:
+        run = lambda *a: subprocess.run(["git", *a], cwd=folder, capture_output=True, text=True, timeout=20)
+        head = run("rev-parse", "--short=12", "HEAD")
+        if head.returncode != 0:
+            return "unknown"
+        dirty = run("status", "--porcelain", "--untracked-files=no").stdout.strip()
+        return head.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def start_provenance(app: Any) -> None:
+    """``builder-inited``: note the commit and build date, and name the downloads folder for the
+    chapters' kernels (:data:`musiccluster.book.downloads.DOWNLOADS_ENV`; kernels inherit it).
+
+    Chapter: the book build (every page's footer).
+    """
+    from ..versions import versions
+    from .downloads import DOWNLOADS_ENV
+
+    found = versions(FOOTER_VERSIONS)
+    app.musiccluster_provenance = {
+        "commit": git_commit(app.srcdir),
+        "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": ", ".join(f"{name} {found[name]}" for name in ("python", *FOOTER_VERSIONS)),
+    }
+    if getattr(app.builder, "format", "") == "html":
+        folder = Path(app.outdir) / DOWNLOADS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ[DOWNLOADS_ENV] = str(folder)
+
+
+def _run_time(app: Any, pagename: str) -> str | None:
+    try:
+        from myst_nb.sphinx_ import NbMetadataCollector
+
+        data = NbMetadataCollector.get_exec_data(app.env, pagename)
+    except Exception:  # not a notebook page, or another myst-nb: no run time to show
+        return None
+    runtime = (data or {}).get("runtime")
+    return None if runtime is None else f"{float(runtime):.1f} s"
+
+
+def footer_html(app: Any, pagename: str) -> str:
+    """The provenance and downloads footer of one page (HTML).
+
+    Chapter: the book build (every page's footer).
+    """
+    prov = getattr(app, "musiccluster_provenance", None) or {}
+    folder = Path(app.outdir) / DOWNLOADS_DIR
+    corpus = folder / "corpus.json"
+    corpus_text = "not recorded by this build"
+    if corpus.is_file():
+        c = json.loads(corpus.read_text(encoding="utf-8"))
+        corpus_text = f"{c.get('source')} (features SHA-256 {c.get('features_sha256')})"
+    rows = [("commit", prov.get("commit", "unknown")), ("built", prov.get("built", "")),
+            ("corpus", corpus_text), ("versions", prov.get("versions", ""))]
+    runtime = _run_time(app, pagename)
+    if runtime is not None:
+        rows.append(("this chapter ran", f"{runtime} (executed in this build)"))
+    depth = "../" * pagename.count("/")
+    links = []
+    if runtime is not None:
+        links.append((f"{depth}{DOWNLOADS_DIR}/{pagename}.ipynb", f"{Path(pagename).name}.ipynb (executed notebook)"))
+    page_dir = folder / pagename
+    if page_dir.is_dir():
+        links += [(f"{depth}{DOWNLOADS_DIR}/{pagename}/{f.name}", f.name) for f in sorted(page_dir.iterdir())
+                  if f.is_file()]
+    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>" for k, v in rows)
+    if links:
+        items += "<dt>downloads</dt><dd>" + " · ".join(
+            f'<a href="{html.escape(href)}" download>{html.escape(text)}</a>' for href, text in links) + "</dd>"
+    return f'<aside class="mc-provenance" aria-label="provenance"><dl>{items}</dl></aside>'
+
+
+def add_footer(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """``html-page-context``: append :func:`footer_html` to the body of every page with content.
+
+    Chapter: the book build (every page's footer).
+    """
+    if doctree is None or "body" not in context:
+        return
+    context["body"] += footer_html(app, pagename)
+
+
+def copy_executed_notebooks(app: Any, exc: Exception | None) -> None:
+    """``build-finished``: copy myst-nb's executed notebooks (``jupyter_execute/``) into the downloads.
+
+    Chapter: the book build (every page's footer).
+    """
+    if exc is not None or getattr(app.builder, "format", "") != "html":
+        return
+    source = Path(app.outdir).parent / "jupyter_execute"
+    target = Path(app.outdir) / DOWNLOADS_DIR
+    for nb in sorted(source.rglob("*.ipynb")) if source.is_dir() else []:
+        dst = target / nb.relative_to(source)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(nb, dst)
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``).
 
@@ -102,4 +221,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("env-get-outdated", every_page_is_outdated)
     app.connect("config-inited", use_offline_mathjax)
     app.connect("build-finished", copy_offline_mathjax)
+    app.connect("builder-inited", start_provenance)
+    app.connect("html-page-context", add_footer)
+    app.connect("build-finished", copy_executed_notebooks)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from .. import style
 from ..userfiles import write_user_file
 
 #: Above this many tracks the map draws a seeded random sample of them.
@@ -42,8 +43,6 @@ def write_map(tracks: pd.DataFrame, centers_xy: np.ndarray, path: str | os.PathL
 
     Command: ``musiccluster cluster``.
     """
-    from matplotlib import colormaps
-
     fig = _figure(8.0, 6.5)
     ax = fig.add_subplot(1, 1, 1)
     shown = tracks
@@ -51,13 +50,13 @@ def write_map(tracks: pd.DataFrame, centers_xy: np.ndarray, path: str | os.PathL
     if len(tracks) > MAP_MAX_POINTS:
         shown = tracks.sample(MAP_MAX_POINTS, random_state=seed)
         note = f" (random {MAP_MAX_POINTS:,} of {len(tracks):,} tracks)"
-    cmap = colormaps["tab10" if k <= 10 else "tab20"]
+    colours = style.category_colours(k)
     size = float(np.clip(4000 / max(len(shown), 1), 2, 30))
     for c in range(1, k + 1):
         sub = shown[shown["cluster"] == c]
         if len(sub) == 0:
             continue
-        color = cmap((c - 1) % cmap.N)
+        color = colours[c - 1]
         ax.scatter(sub["x"], sub["y"], s=size, color=color, alpha=0.7, linewidths=0,
                    label=f"{c:0{width}d} ({int((tracks['cluster'] == c).sum())})", rasterized=True)
         cx, cy = centers_xy[c - 1]
@@ -81,11 +80,11 @@ def write_k_curve(curve: Iterable[dict[str, Any]], chosen: int, path: str | os.P
     df = pd.DataFrame(list(curve))
     fig = _figure(6.0, 3.6)
     ax = fig.add_subplot(1, 1, 1)
-    ax.plot(df["k"], df["silhouette"], color="C0", zorder=1)
+    ax.plot(df["k"], df["silhouette"], color=style.METHOD_COLOURS["vae"], zorder=1)
     ok = df["admissible"].astype(bool) if "admissible" in df else pd.Series(True, index=df.index)
-    ax.scatter(df.loc[ok, "k"], df.loc[ok, "silhouette"], color="C0", zorder=2, label="every cluster big enough")
+    ax.scatter(df.loc[ok, "k"], df.loc[ok, "silhouette"], color=style.METHOD_COLOURS["vae"], zorder=2, label="every cluster big enough")
     if (~ok).any():
-        ax.scatter(df.loc[~ok, "k"], df.loc[~ok, "silhouette"], facecolors="white", edgecolors="C0", zorder=2,
+        ax.scatter(df.loc[~ok, "k"], df.loc[~ok, "silhouette"], facecolors="white", edgecolors=style.METHOD_COLOURS["vae"], zorder=2,
                    label="a cluster below max(2, 1% of tracks): not eligible")
     ax.legend(fontsize=8, loc="best")
     if chosen in set(df["k"]):

@@ -1,0 +1,66 @@
+"""book.downloads and the book's footer: what a reader takes away, and the provenance on every page."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from musiccluster.book import downloads
+from musiccluster.book.sphinx import footer_html, git_commit
+
+
+class _Result:
+    def __init__(self):
+        self.data = SimpleNamespace(X=np.arange(6.0).reshape(3, 2), source="tiny corpus: 1 clip, 3 segments")
+
+    def to_json(self):
+        return json.dumps({"silhouette": 0.5})
+
+    def segments_frame(self):
+        return pd.DataFrame({"clip_id": ["a", "a", "a"], "vae_1": [0.1, 0.2, 0.3], "cluster_vae": [0, 1, 0]})
+
+
+def test_nothing_is_written_outside_a_book_build(monkeypatch, tmp_path):
+    monkeypatch.delenv(downloads.DOWNLOADS_ENV, raising=False)
+    assert downloads.downloads_folder() is None
+    assert downloads.publish_experiment("results", _Result()) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_publish_experiment_writes_json_csv_and_the_corpus(monkeypatch, tmp_path):
+    monkeypatch.setenv(downloads.DOWNLOADS_ENV, str(tmp_path))
+    written = downloads.publish_experiment("results", _Result())
+    assert sorted(p.name for p in written) == ["result.json", "segments.csv"]
+    assert json.loads((tmp_path / "results" / "result.json").read_text()) == {"silhouette": 0.5}
+    csv = pd.read_csv(tmp_path / "results" / "segments.csv")
+    assert csv["cluster_vae"].tolist() == [0, 1, 0] and len(csv) == 3
+    corpus = json.loads((tmp_path / downloads.CORPUS_FILE).read_text())
+    assert corpus["source"].startswith("tiny corpus") and len(corpus["features_sha256"]) == 16
+    assert corpus == downloads.corpus_identity(_Result().data)  # the same data, the same identity
+    other = SimpleNamespace(X=np.arange(6.0).reshape(3, 2) + 1, source="tiny corpus: 1 clip, 3 segments")
+    assert downloads.corpus_identity(other)["features_sha256"] != corpus["features_sha256"]
+    with pytest.raises(ValueError):
+        downloads.publish("results", {"../x.json": "{}"}, tmp_path)
+
+
+def test_footer_names_provenance_and_links_the_page_downloads(tmp_path):
+    out = tmp_path / "html"
+    folder = out / "_static" / "downloads"
+    downloads.publish_experiment("results", _Result(), folder)
+    app = SimpleNamespace(outdir=str(out), env=None,
+                          musiccluster_provenance={"commit": "abc123", "built": "2026-12-01 23:00 UTC",
+                                                   "versions": "python 3.11, torch 2.x"})
+    html = footer_html(app, "results")
+    for text in ("abc123", "2026-12-01 23:00 UTC", "tiny corpus", "torch 2.x",
+                 'href="_static/downloads/results/result.json"', 'href="_static/downloads/results/segments.csv"'):
+        assert text in html, text
+    assert "segments.csv" not in footer_html(app, "intro")  # another page: only its own downloads
+    assert "tiny corpus" in footer_html(app, "intro")  # the corpus is named on every page
+
+
+def test_git_commit_of_a_folder_outside_git_is_unknown(tmp_path):
+    assert git_commit(tmp_path) == "unknown"
