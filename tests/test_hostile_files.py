@@ -166,3 +166,32 @@ def test_quiet_features_print_no_libmpg123_notes(tmp_path, capfd):
     assert "Note:" not in err + out and "libmpg123" not in err + out and "Warning: Xing" not in err + out
     assert "noise.mp3: unreadable audio" in out and "header.mp3: unreadable audio" in out
     assert "resync.mp3" in out or "resync" in pd.read_csv(tmp_path / "f.csv")["filename"].str.cat()
+
+
+def _walk_with_an_unreadable_folder(real_walk, name):
+    """os.walk that reports ``name`` (a sub-folder) as unreadable, as a permission error would (even as root)."""
+    def walk(top, topdown=True, onerror=None, followlinks=False):
+        for dirpath, dirnames, filenames in real_walk(top, topdown, onerror, followlinks):
+            if os.path.basename(dirpath) == name:
+                onerror(PermissionError(13, "Permission denied", dirpath))
+                continue
+            yield dirpath, dirnames, filenames
+    return walk
+
+
+def test_features_names_an_unreadable_sub_folder_and_a_link_loop(tmp_path, monkeypatch, capsys):
+    from musiccluster.cli import main
+    from musiccluster.data import corpus
+
+    for genre in ("pop", "locked"):
+        (tmp_path / "music" / genre).mkdir(parents=True)
+        sf.write(tmp_path / "music" / genre / "a.wav", tone(12.0, 220), SR)
+    (tmp_path / "music" / "pop" / "again").symlink_to(tmp_path / "music" / "pop")
+    monkeypatch.setattr(corpus.os, "walk", _walk_with_an_unreadable_folder(os.walk, "locked"))
+    rc = main(["features", str(tmp_path / "music"), "--out", str(tmp_path / "f.csv"), "--quiet", "--jobs", "1",
+               "--cache-dir", str(tmp_path / "cache")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert f"{tmp_path / 'music' / 'locked'}: cannot read folder (Permission denied)" in out, out
+    assert f"{tmp_path / 'music' / 'pop' / 'again'}: folder already searched" in out, out
+    assert "wrote 10 rows (1 clips" in out
