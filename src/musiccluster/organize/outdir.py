@@ -28,7 +28,7 @@ from .scan import inside
 MANIFEST = ".musiccluster.json"
 LOCK = ".musiccluster.lock"
 #: The top-level names a run writes in OUT (files and folders).
-OUTPUT_NAMES = ("assignments.csv", "skipped.csv", "map.png", "k-selection.png", "summary.json",
+OUTPUT_NAMES = ("assignments.csv", "skipped.csv", "map.png", "map.html", "k-selection.png", "summary.json",
                 "playlists", "model", MANIFEST, LOCK)
 
 

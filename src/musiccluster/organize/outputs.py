@@ -12,6 +12,8 @@ Command: ``musiccluster cluster``.
 * ``map.png``: the tracks on the first two principal axes of their
   embeddings, coloured by cluster, centres marked; ``k-selection.png``: the
   silhouette curve, when k was chosen (:mod:`.figures`).
+* ``map.html``: the same map, interactive and offline (:mod:`.interactive_map`): hover shows
+  artist and title (tags, else the file name), a click plays the track by a relative link.
 * ``skipped.csv``: ``path``, ``kind`` (``failed``: an audio file that could
   not be used; ``ignored``: not audio, hidden, or a folder not searched;
   ``unlisted``: a used track its playlist cannot list, see :mod:`.playlists`), ``reason``.
@@ -241,6 +243,10 @@ def write_outputs(out: Path, tracks: pd.DataFrame, skipped: pd.DataFrame, model,
         skipped = pd.concat([skipped, unlisted], ignore_index=True)
     files["skipped"] = write_skipped(skipped, out / "skipped.csv")
     files["map"] = write_map(tracks, model.project(model.centers), out / "map.png", k, title, width)
+    from .figures import MAP_MAX_POINTS
+    from .interactive_map import write_map_html  # Bokeh is imported only here, not by the CLI parser
+
+    files["map_html"] = write_map_html(tracks, out, out / "map.html", title, max_points=MAP_MAX_POINTS)
     if k_curve:  # an earlier run's k-selection.png is removed by the manifest (.outdir)
         files["k_curve"] = write_k_curve(k_curve, summary["k"]["chosen"], out / "k-selection.png")
     if timings is not None:
