@@ -13,6 +13,22 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 KAGGLE_30S = SHARED / "data" / "gtzan-kaggle" / "features_30_sec.csv"
 
 
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory, _private_cache):
+    """The book built once per session with the README's command, into a temporary folder:
+    ``html`` (the ``_build/html`` folder), ``log`` and ``returncode`` (tests/test_book.py,
+    tests/test_browser.py share it)."""
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    out = tmp_path_factory.mktemp("book")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", "book", "--path-output",
+                           str(out)], cwd=root, capture_output=True, text=True)
+    return SimpleNamespace(html=out / "_build" / "html", log=proc.stdout + proc.stderr, returncode=proc.returncode)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_cache(tmp_path_factory):
     """Never touch the user's cache: every test session gets its own."""

@@ -212,17 +212,15 @@ def test_formulas_render_without_internet(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(tmp_path):
+def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(built_book, tmp_path):
     """The README's build command on the default corpus (into a temporary output folder)."""
     from musiccluster.experiment import run_experiment
 
-    proc = subprocess.run([str(BIN / "jupyter-book"), "build", "book", "--path-output", str(tmp_path)],
-                          cwd=ROOT, capture_output=True, text=True)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-5000:]
+    log = built_book.log
+    assert built_book.returncode == 0, log[-5000:]
     warnings = [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)]
     assert not warnings, "\n".join(warnings)
-    html = tmp_path / "_build" / "html"
+    html = built_book.html
     page = (html / "results.html").read_text()
     table = page[page.index('id="table-1"'):page.index('id="a-figure-1-analogue"')]
     for value in ("0.4811", "0.3015", "8788.7", "2200.9", *fmt_table1(run_experiment(progress=False))):

@@ -81,9 +81,9 @@ def _k_panel(ax, df, metric: str, ks: list[int]) -> None:
     """One metric of the k sweep: a line per method (shaded: interval; dashed: on the null)."""
     for (scope, m), g in df[df.metric == metric].groupby(["scope", "method"], sort=False):
         g = g.sort_values("k")
-        style = dict(ls="--", lw=1, alpha=0.8) if scope == "null" else dict(ls="-", lw=1.5, marker="o", ms=3)
+        line = dict(ls="--", lw=1, alpha=0.8) if scope == "null" else dict(ls="-", lw=1.5, marker="o", ms=3)
         ax.plot(g.k, g["mean"], color=_COLOURS[m], label=METHODS[m] + (" (null)" if scope == "null" else ""),
-                **style)
+                **line)
         if scope != "null":
             ax.fill_between(g.k, g.lo, g.hi, color=_COLOURS[m], alpha=0.15, lw=0)
     for k in ks:
