@@ -64,3 +64,23 @@ def test_footer_names_provenance_and_links_the_page_downloads(tmp_path):
 
 def test_git_commit_of_a_folder_outside_git_is_unknown(tmp_path):
     assert git_commit(tmp_path) == "unknown"
+
+
+def test_slim_static_drops_source_maps_catalogues_and_ttf_fonts(tmp_path):
+    from musiccluster.book.sphinx import slim_static
+
+    static = tmp_path / "_static"
+    (static / "scripts").mkdir(parents=True)
+    (static / "scripts" / "app.js").write_text("var a=1;\n//# sourceMappingURL=app.js.map\n")
+    (static / "scripts" / "app.js.map").write_text("x" * 100)
+    (static / "locales" / "de" / "LC_MESSAGES").mkdir(parents=True)
+    (static / "locales" / "de" / "LC_MESSAGES" / "booktheme.mo").write_bytes(b"y" * 50)
+    fonts = static / "vendor" / "fontawesome" / "webfonts"
+    fonts.mkdir(parents=True)
+    (fonts / "fa-solid-900.ttf").write_bytes(b"t" * 30)
+    (fonts / "fa-solid-900.woff2").write_bytes(b"w" * 10)
+    (fonts / "only.ttf").write_bytes(b"o" * 7)  # no WOFF2 beside it: kept
+    assert slim_static(static) == 100 + 50 + 30
+    assert (static / "scripts" / "app.js").read_text() == "var a=1;\n"
+    assert not (static / "locales").exists() and (fonts / "fa-solid-900.woff2").is_file()
+    assert (fonts / "only.ttf").is_file() and not (fonts / "fa-solid-900.ttf").exists()

@@ -212,6 +212,47 @@ def copy_executed_notebooks(app: Any, exc: Exception | None) -> None:
         shutil.copy2(nb, dst)
 
 
+#: Theme files a reader's browser never loads: source maps (fetched only by a developer's open
+#: DevTools), the theme's translation catalogues (used at build time) and Font Awesome's TrueType
+#: fonts (the theme's CSS lists the WOFF2 files first, which every current browser reads).
+UNUSED_STATIC = ("**/*.map", "locales", "vendor/fontawesome/webfonts/*.ttf")
+
+
+def slim_static(static: Path) -> int:
+    """Delete :data:`UNUSED_STATIC` from a built ``_static`` folder; the bytes removed.
+
+    A deleted source map's ``sourceMappingURL`` comment is removed from the file that named it
+    (a browser with DevTools open would otherwise ask for it). Chapter: the book build (its weight).
+    """
+    removed = 0
+    for pattern in UNUSED_STATIC:
+        for path in sorted(static.glob(pattern)):
+            if path.is_dir():
+                removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+                shutil.rmtree(path)
+                continue
+            if path.suffix == ".ttf" and not path.with_suffix(".woff2").is_file():
+                continue
+            removed += path.stat().st_size
+            path.unlink()
+            named = path.with_suffix("")  # fontawesome.js.map -> fontawesome.js
+            if path.suffix == ".map" and named.is_file():
+                text = named.read_text(encoding="utf-8", errors="surrogateescape")
+                kept = "\n".join(line for line in text.split("\n") if f"sourceMappingURL={path.name}" not in line)
+                if kept != text:
+                    named.write_text(kept, encoding="utf-8", errors="surrogateescape")
+    return removed
+
+
+def slim_build(app: Any, exc: Exception | None) -> None:
+    """``build-finished``: :func:`slim_static` on an HTML build's ``_static``.
+
+    Chapter: the book build (its weight; the README gives the size).
+    """
+    if exc is None and getattr(app.builder, "format", "") == "html":
+        slim_static(Path(app.outdir) / "_static")
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``).
 
@@ -224,4 +265,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", start_provenance)
     app.connect("html-page-context", add_footer)
     app.connect("build-finished", copy_executed_notebooks)
+    app.connect("build-finished", slim_build)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,67 @@
+"""The built book's weight: the whole folder, and what each page loads when opened.
+
+    python benchmarks/page_weight.py _build/html [--label after] [--out benchmarks/page_weight.md]
+
+A page's weight is its HTML plus every local file its ``<script src>``, ``<link rel=stylesheet>``,
+``<img src>`` and ``<audio src>``/``<source src>`` name (each counted once). Not counted: what a
+script or stylesheet loads later (MathJax's fonts and extensions, web fonts) and what plays only on
+a click (the map's excerpts, which are files beside the page). Bytes, not compressed transfer sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+REF = re.compile(r"<(?:script|img|audio|source)\b[^>]*?\bsrc=\"([^\"]+)\"|<link\b[^>]*?rel=\"stylesheet\"[^>]*?href=\"([^\"]+)\"",
+                 re.I)
+
+
+def folder_bytes(root: Path) -> int:
+    return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+
+
+def page_weight(page: Path) -> tuple[int, int]:
+    """(bytes of the HTML, bytes of the HTML and every local file it names)."""
+    html = page.read_text(encoding="utf-8", errors="replace")
+    seen, total = set(), page.stat().st_size
+    for a, b in REF.findall(html):
+        ref = a or b
+        if ref.startswith(("data:", "http:", "https:", "//")):
+            continue
+        path = (page.parent / unquote(urlsplit(ref).path)).resolve()
+        if path.is_file() and path not in seen:
+            seen.add(path)
+            total += path.stat().st_size
+    return page.stat().st_size, total
+
+
+def report(root: Path, label: str) -> str:
+    maps = sum(f.stat().st_size for f in root.rglob("*.map"))
+    lines = [f"### {label} ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, `{root}`)", "",
+             f"whole build: {folder_bytes(root):,} bytes; `_static`: {folder_bytes(root / '_static'):,}; "
+             f"source maps: {maps:,}", "", "| page | HTML | HTML + what it names |", "|---|---:|---:|"]
+    for page in sorted(root.glob("*.html")):
+        own, total = page_weight(page)
+        lines.append(f"| {page.name} | {own:,} | {total:,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("html", type=Path)
+    ap.add_argument("--label", default="build")
+    ap.add_argument("--out", type=Path, default=None, help="append the report to this Markdown file")
+    args = ap.parse_args()
+    text = report(args.html, args.label)
+    print(text)
+    if args.out is not None:
+        with args.out.open("a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
