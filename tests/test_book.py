@@ -231,6 +231,17 @@ def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(built_boo
     assert (html / "listening.html").read_text().count("<audio") >= 5
     intro = re.sub(r"<[^>]+>", "", (html / "intro.html").read_text())  # text only (code is highlighted)
     assert "synthetic stand-in" in intro and 'make rerun NAME=gtzan PARAMS="data_dir=' in intro
+    # issue 14: provenance and downloads on the pages, no source maps, the maps' excerpts beside them
+    downloads = html / "_static" / "downloads"
+    for name in ("intro", "results", "evaluation", "listening"):
+        text = (html / f"{name}.html").read_text()
+        assert 'class="mc-provenance"' in text and "scikit-learn" in text and "this chapter ran" in text, name
+        assert f'href="_static/downloads/{name}.ipynb"' in text and (downloads / f"{name}.ipynb").is_file(), name
+    for rel in ("results/result.json", "results/eval.json", "results/segments.csv", "evaluation/eval.json",
+                "listening/segments.csv", "corpus.json"):
+        assert (downloads / rel).is_file(), rel
+    assert 'href="_static/downloads/results/segments.csv"' in page
+    assert not list(html.rglob("*.map")) and len(list((downloads / "results-excerpts").glob("*.ogg"))) >= 10
     browser_check(html / "results.html", tmp_path / "results.png")
 
 

@@ -73,3 +73,14 @@ def test_split_columns_keeps_the_index_and_caps_the_width():
     assert [p.shape[1] for p in parts] == [3, 3, 1]
     assert all(p.index.tolist() == ["a", "b"] for p in parts)
     assert pd.concat(parts, axis=1).equals(wide)
+
+
+def test_tidy_rounds_intervals_of_integer_quantities_only():
+    import pandas as pd
+
+    from musiccluster.book.tables import tidy
+
+    raw = pd.DataFrame({"GMM": ["88.406 [76.906,\u00a097.490]", "0.068 [0.046,\u00a00.090]"]},
+                       index=["null calinski harabasz own", "silhouette own"])
+    t = tidy(raw)
+    assert t["GMM"].tolist() == ["88 [77,\u00a097]", "0.068 [0.046,\u00a00.090]"]

@@ -116,3 +116,20 @@ def test_cluster_writes_a_map_html_with_tags_and_relative_links(tmp_path):
         assert (out / unquote(link)).resolve().is_file(), link  # relative from OUT to the user's own file
     assert "map.html" in json.loads((out / MANIFEST).read_text())["files"]
     assert os.path.getsize(out / "map.html") < 3_000_000
+
+
+def test_relative_links_of_names_that_are_not_utf8(tmp_path):
+    import os
+
+    from musiccluster.organize.interactive_map import relative_link, track_points
+
+    name = os.fsdecode(b"caf\xe9 \xff.wav")  # Latin-1 bytes: not UTF-8
+    music = tmp_path / "m"
+    music.mkdir()
+    (music / name).write_bytes(b"")
+    assert relative_link(str(music / name), tmp_path / "out") == "../m/caf%E9%20%FF.wav"
+    pts = track_points(pd.DataFrame({"path": [str(music / name)], "cluster": [1], "confidence": [1.0],
+                                     "x": [0.0], "y": [0.0], "label": [""]}), tmp_path / "out")
+    assert pts["title"].tolist() == ["caf\\xe9 \\xff.wav"] and pts["audio"].tolist() == ["../m/caf%E9%20%FF.wav"]
+    body = map_body(pts, colour_by=["cluster"], hover=[("title", "title")])
+    assert body.encode("utf-8")  # no lone surrogate reaches the page

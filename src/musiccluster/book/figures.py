@@ -190,7 +190,8 @@ def latent_maps(Z_vae: np.ndarray, Z_pca: np.ndarray, colours_vae, colours_pca, 
         for j, cat in enumerate(cats.categories):
             m = cats.codes == j
             if m.any():
-                handles[cat] = ax.scatter(P[m, 0], P[m, 1], s=6, alpha=0.6, color=pal[j], label=str(cat), lw=0)
+                handles[cat] = ax.scatter(P[m, 0], P[m, 1], s=6, alpha=0.6, color=pal[j], label=str(cat), lw=0,
+                                          rasterized=True)  # thousands of points: a bitmap layer in the SVG
         ax.set_title(f"{name} ({Z.shape[1]}-d)")
         ax.set(xlabel="principal axis 1", ylabel="principal axis 2")
     order = [h for cat, h in sorted(handles.items(), key=lambda kv: list(cats_all.categories).index(kv[0]))]
@@ -229,8 +230,8 @@ def latent_maps_by_label(embeddings: dict, labels, ncol: int = 5):
                 ax.set_visible(False)
                 continue
             m = labels == cats[i]
-            ax.scatter(P[~m, 0], P[~m, 1], s=2, color="0.85", lw=0, rasterized=len(P) > 5000)
-            ax.scatter(P[m, 0], P[m, 1], s=4, color=colour, lw=0, rasterized=len(P) > 5000)
+            ax.scatter(P[~m, 0], P[~m, 1], s=2, color="0.85", lw=0, rasterized=True)  # text stays vector
+            ax.scatter(P[m, 0], P[m, 1], s=4, color=colour, lw=0, rasterized=True)
             ax.set_title(str(cats[i]), fontsize=style.MIN_FONT_PT + 1, pad=2)
             if i % ncol == 0:
                 ax.set_ylabel(name if i == 0 else "", fontsize=style.MIN_FONT_PT + 2)
@@ -286,7 +287,8 @@ def tsne_maps(embeddings: dict, colours: dict, n: int = 400, seed: int = 0, lege
         for j in range(len(cats.categories)):
             m = cats.codes == j
             if m.any():
-                ax.scatter(P[m, 0], P[m, 1], s=5, alpha=0.7, color=pal[j], lw=0, label=str(cats.categories[j]))
+                ax.scatter(P[m, 0], P[m, 1], s=5, alpha=0.7, color=pal[j], lw=0, label=str(cats.categories[j]),
+                           rasterized=True)
         ax.set_title(name)
         ax.set_xticks([])
         ax.set_yticks([])

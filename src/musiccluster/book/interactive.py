@@ -104,10 +104,10 @@ def latent_map(result, page: str, seconds: float = 3.0, element_id: str | None =
 
     folder = downloads_folder()
     points = clip_points(result)
-    sub = f"{page}-excerpts"
+    sub = "excerpts"  # the same clips and excerpts on every page: one folder
     points = with_excerpts(points, seconds, None if folder is None else folder / sub,
                            url_prefix=f"_static/downloads/{sub}/")
     colour_by = ["cluster"] + (["label"] if points["label"].str.len().gt(0).any() else [])
     hover = [("clip", "clip_id"), ("label", "label"), ("cluster", "cluster"), ("confidence", "confidence")]
     return map_fragment(points, colour_by=colour_by, hover=hover, element_id=element_id or f"mc-map-{page}",
-                        title="VAE latent means, one point per clip (clip mean, first two principal axes)")
+                        title="VAE latent map, one point per clip")

@@ -103,7 +103,7 @@ def chapter_params(namespace: Mapping[str, Any], extra: Iterable[str] = ()) -> P
     if unknown:
         known = ", ".join([*Params.names(), *extra])
         raise ParameterError(unknown[0], f"unknown parameter (known: {known})")
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "axes.spines.top": False,
+    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 200,  # 200: the SVGs' bitmap layers (scatter points) "axes.spines.top": False,
                          "axes.spines.right": False, **style.rc_params()})
     use_book_style()
     pd.set_option("display.precision", 4)

@@ -5,6 +5,8 @@ Chapters *The VAE* and *Experiments*: computed here (and tested) so that the cha
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -64,6 +66,9 @@ def _is_integer_quantity(*labels) -> bool:
     return any(word in text for word in INTEGER_QUANTITIES)
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _format_cell(value, integer: bool, decimals: int) -> str:
     if isinstance(value, (bool, np.bool_)):
         return str(value)
@@ -73,6 +78,8 @@ def _format_cell(value, integer: bool, decimals: int) -> str:
         if not np.isfinite(value):
             return "–" if np.isnan(value) else str(value)
         return f"{round(float(value)):d}" if integer else f"{float(value):.{decimals}f}"
+    if integer and isinstance(value, str) and re.fullmatch(r"\s*-?[\d.]+ \[-?[\d.]+,\s-?[\d.]+\]\s*", value):
+        return _NUMBER.sub(lambda m: f"{round(float(m.group(0))):d}", value)  # an interval of a CH or count
     return "" if value is None else str(value)
 
 

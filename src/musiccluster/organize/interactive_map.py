@@ -79,6 +79,7 @@ def map_body(points: pd.DataFrame, *, colour_by: Sequence[str], hover: Iterable[
         raise ValueError(f"the map's points lack column(s) {missing}")
     colour_by = list(colour_by)
     element_id = _safe_id(element_id)
+    points = points.sort_values(colour_by[0], kind="stable")  # the legend lists the groups in this order
     data = {c: points[c].astype(str).tolist() for c in {*(c for _, c in hover), *colour_by, "audio"}}
     data.update(x=points["x"].astype(float).tolist(), y=points["y"].astype(float).tolist())
     data.update(_colour_columns(points, colour_by))
@@ -89,9 +90,9 @@ def map_body(points: pd.DataFrame, *, colour_by: Sequence[str], hover: Iterable[
                   toolbar_location="above", sizing_mode="scale_width", output_backend="canvas")
     plot.scatter("x", "y", source=source, size=8, color="colour", alpha=0.85, legend_field="legend",
                  line_color="white", line_width=0.5)
-    plot.legend.location = "top_left"
-    plot.legend.label_text_font_size = "9pt"
-    plot.legend.background_fill_alpha = 0.6
+    legend = plot.legend[0]
+    legend.orientation, legend.label_text_font_size = "horizontal", "9pt"
+    plot.add_layout(legend, "below")  # never over the points, also at 420 px
     plot.xaxis.axis_label, plot.yaxis.axis_label = "map axis 1", "map axis 2"
     plot.add_tools(HoverTool(tooltips=[(label, f"@{{{col}}}") for label, col in hover]), TapTool())
     play = CustomJS(args=dict(source=source), code=f"""
@@ -181,7 +182,7 @@ def relative_link(path: str, out) -> str:
     from urllib.parse import quote
 
     rel = os.path.relpath(os.path.abspath(path), os.path.abspath(out))
-    return "/".join(quote(part) for part in PurePath(rel).parts)
+    return "/".join(quote(os.fsencode(part)) for part in PurePath(rel).parts)  # a name's own bytes
 
 
 def track_points(tracks: pd.DataFrame, out, max_points: int | None = None, seed: int = 0) -> pd.DataFrame:
@@ -193,9 +194,12 @@ def track_points(tracks: pd.DataFrame, out, max_points: int | None = None, seed:
     """
     import os
 
+    def shown_text(text: str) -> str:  # a name that is not valid UTF-8 is shown as its escaped bytes
+        return os.fsencode(str(text)).decode("utf-8", "backslashreplace")
+
     shown = tracks if max_points is None or len(tracks) <= max_points else tracks.sample(max_points, random_state=seed)
-    tags = [track_tags(p) for p in shown["path"]]
-    files = [os.path.basename(str(p)) for p in shown["path"]]
+    tags = [tuple(shown_text(t) for t in track_tags(p)) for p in shown["path"]]
+    files = [shown_text(os.path.basename(str(p))) for p in shown["path"]]
     return pd.DataFrame({
         "artist": [a or "(no artist tag)" for a, _ in tags],
         "title": [t or f for (_, t), f in zip(tags, files)],
@@ -204,7 +208,7 @@ def track_points(tracks: pd.DataFrame, out, max_points: int | None = None, seed:
         "confidence": shown["confidence"].astype(float).round(3).to_numpy(),
         "x": shown["x"].astype(float).to_numpy(), "y": shown["y"].astype(float).to_numpy(),
         "audio": [relative_link(str(p), out) for p in shown["path"]],
-        "label": shown["label"].fillna("").astype(str).to_numpy() if "label" in shown else "",
+        "label": [shown_text(v) for v in shown["label"].fillna("")] if "label" in shown else "",
     })
 
 
