@@ -167,3 +167,20 @@ def test_features_table_escapes_formula_names_and_reads_them_back(tmp_path, caps
     assert sorted(set(back.meta["filename"])) == sorted(f"{n[:-4]}.{s}.wav" for n in names for s in (0, 1))
     assert set(back.meta["label"]) == {"=HYPERLINK(1)"}
     assert back.n_clips == 4
+
+
+def test_cluster_command_with_non_utf8_names_under_strict_stdout(tmp_path):
+    root = tmp_path / "Music"
+    for i in range(3):
+        _wav(_name(root / "calm", b"caf\xe9%d.wav" % i), i, 150 * (1 + 0.3 * i))
+        _wav(str(root / "loud" / f"t{i}.wav"), 10 + i, 400 * (1 + 0.3 * i))
+    with open(os.fsencode(_name(root / "calm", b"\xff-empty.wav")), "wb"):
+        pass                                                   # skipped: empty
+    env = dict(os.environ, PYTHONIOENCODING="utf-8:strict")   # log lines on stderr, summary on stdout
+    proc = subprocess.run([sys.executable, "-m", "musiccluster", "cluster", str(root), "--out", str(tmp_path / "out"),
+                           "--k", "2", "--method", "raw", "--segments", "2", "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert b"organised into 2 playlist(s)" in proc.stdout and b"Traceback" not in proc.stderr
+    assert b"\xff-empty.wav" in (tmp_path / "out" / "skipped.csv").read_bytes()
+    assert b"caf\xe90.wav" in (tmp_path / "out" / "assignments.csv").read_bytes()
