@@ -241,7 +241,7 @@ def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(built_boo
                 "listening/segments.csv", "corpus.json"):
         assert (downloads / rel).is_file(), rel
     assert 'href="_static/downloads/results/segments.csv"' in page
-    assert not list(html.rglob("*.map")) and len(list((downloads / "results-excerpts").glob("*.ogg"))) >= 10
+    assert not list(html.rglob("*.map")) and len(list((downloads / "excerpts").glob("*.ogg"))) >= 10
     browser_check(html / "results.html", tmp_path / "results.png")
 
 

@@ -84,3 +84,16 @@ def test_slim_static_drops_source_maps_catalogues_and_ttf_fonts(tmp_path):
     assert (static / "scripts" / "app.js").read_text() == "var a=1;\n"
     assert not (static / "locales").exists() and (fonts / "fa-solid-900.woff2").is_file()
     assert (fonts / "only.ttf").is_file() and not (fonts / "fa-solid-900.ttf").exists()
+
+
+def test_unique_scripts_keeps_the_first_of_identical_entries():
+    from sphinx.builders.html._assets import _JavaScript
+
+    from musiccluster.book.sphinx import unique_scripts
+
+    thebe = "const THEBE_JS_URL = 'x'"
+    ctx = {"script_files": [_JavaScript("a.js"), _JavaScript("", body=thebe), _JavaScript("b.js"),
+                            _JavaScript("", body=thebe), _JavaScript("a.js"), _JavaScript("", body="other")]}
+    unique_scripts(None, "intro", "page.html", ctx, None)
+    assert [(str(j.filename), j.attributes.get("body")) for j in ctx["script_files"]] == [
+        ("a.js", None), ("", thebe), ("b.js", None), ("", "other")]

@@ -197,6 +197,41 @@ def add_footer(app: Any, pagename: str, templatename: str, context: dict, doctre
     context["body"] += footer_html(app, pagename)
 
 
+def unique_scripts(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """``html-page-context`` (late): drop repeated ``<script>`` entries of a page.
+
+    sphinx-thebe's inline configuration (``const THEBE_JS_URL = ...``) reaches every page twice under
+    Jupyter Book 1.x, and the second copy throws "Identifier 'THEBE_JS_URL' has already been
+    declared" in the reader's console. Identical entries (file and attributes, inline body
+    included) are kept once, in their first place.
+
+    Chapter: the book build (the browser test, ``tests/test_browser.py``).
+    """
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen, kept = set(), []
+    for js in scripts:
+        key = (str(getattr(js, "filename", js)), repr(sorted(getattr(js, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            kept.append(js)
+    context["script_files"] = kept
+
+
+#: Set before the theme reads it: on a reader's first visit pydata-sphinx-theme 0.17 finds an empty
+#: colour mode and logs "Got invalid theme mode" as a console error before falling back to "auto".
+THEME_MODE_DEFAULT = "if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = 'auto'; }"
+
+
+def default_theme_mode(app: Any) -> None:
+    """``builder-inited``: :data:`THEME_MODE_DEFAULT` as an inline script in every page's head.
+
+    Chapter: the book build (the browser test, ``tests/test_browser.py``).
+    """
+    app.add_js_file(None, body=THEME_MODE_DEFAULT, priority=100)
+
+
 def copy_executed_notebooks(app: Any, exc: Exception | None) -> None:
     """``build-finished``: copy myst-nb's executed notebooks (``jupyter_execute/``) into the downloads.
 
@@ -264,6 +299,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("build-finished", copy_offline_mathjax)
     app.connect("builder-inited", start_provenance)
     app.connect("html-page-context", add_footer)
+    app.connect("html-page-context", unique_scripts, priority=900)
+    app.connect("builder-inited", default_theme_mode)
     app.connect("build-finished", copy_executed_notebooks)
     app.connect("build-finished", slim_build)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
