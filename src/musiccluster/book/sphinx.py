@@ -225,7 +225,7 @@ THEME_MODE_DEFAULT = "if (!document.documentElement.dataset.mode) { document.doc
 
 
 def default_theme_mode(app: Any) -> None:
-    """``builder-inited``: :data:`THEME_MODE_DEFAULT` as an inline script in every page's head.
+    """:data:`THEME_MODE_DEFAULT` as an inline script in every page's head (called by :func:`setup`).
 
     Chapter: the book build (the browser test, ``tests/test_browser.py``).
     """
@@ -300,7 +300,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", start_provenance)
     app.connect("html-page-context", add_footer)
     app.connect("html-page-context", unique_scripts, priority=900)
-    app.connect("builder-inited", default_theme_mode)
+    default_theme_mode(app)  # at setup: once (added at builder-inited it reached each page twice)
     app.connect("build-finished", copy_executed_notebooks)
     app.connect("build-finished", slim_build)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
