@@ -206,3 +206,48 @@ def test_cluster_defaults_to_10_x_3_s_records_it_and_assign_refuses_another_sche
     (out / "model" / "config.json").write_text(json.dumps(config))
     assert assign("--segment-seconds", "3") == 2
     assert "paper protocol" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ workers (issue 17 item 2)
+def test_worker_policy_pays_the_start_up_only_when_the_work_is_worth_it():
+    from musiccluster.features.workers import FORK_START_S, FRESH_START_S, choose_workers
+
+    assert choose_workers(10, 10 * 30.0, 2, FORK_START_S) == 2  # forked workers cost milliseconds
+    assert choose_workers(1, 30.0, 2, FORK_START_S) == 1
+    assert choose_workers(10, 10 * 30.0, 2, FRESH_START_S) == 1  # importing workers would lose
+    assert choose_workers(200, 200 * 30.0, 2, FRESH_START_S) == 1
+    assert choose_workers(2000, 2000 * 30.0, 2, FRESH_START_S) == 2
+    assert choose_workers(1000, 1000 * 30.0, 1, FORK_START_S) == 1  # one core: one process
+    assert choose_workers(3, 3 * 600.0, 16, FORK_START_S) == 3  # never more workers than clips
+    counts = [choose_workers(n, n * 30.0, 8, FRESH_START_S) for n in (10, 100, 1000, 10_000, 100_000)]
+    assert counts == sorted(counts) and counts[0] == 1 and counts[-1] == 8  # more work, never fewer
+
+
+def test_default_workers_are_forked_and_give_the_same_bits(audio_dir, monkeypatch):
+    import joblib
+
+    from musiccluster.features import workers
+
+    clips = find_clips(audio_dir)
+    seq = extract_features(clips, FeatureParams(3), cache=False, n_jobs=1, progress=False)
+    monkeypatch.setattr(workers, "n_cores", lambda: 2)
+    monkeypatch.setattr(joblib, "Parallel", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loky")))
+    forked: list[int] = []
+    original = workers.forked_map
+    monkeypatch.setattr("musiccluster.features.extract.forked_map",
+                        lambda fn, argsets, n: forked.append(n) or original(fn, argsets, n))
+    par = extract_features(clips, FeatureParams(3), cache=False, n_jobs=-1, progress=False)
+    assert forked == [2]
+    np.testing.assert_array_equal(seq.X, par.X)
+    # with another thread running, no fork: joblib's loky workers (here: the patched joblib) instead
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with pytest.raises(AssertionError, match="loky"):
+            extract_features(clips, FeatureParams(3), cache=False, n_jobs=2, progress=False)
+    finally:
+        stop.set()
+        thread.join()

@@ -32,6 +32,7 @@ from .featureset import META_COLUMNS, FeatureSet
 from .mfcc import feature_names, mfcc_stats
 from .decode import fixed_segments, stream_equal_segments
 from .segments import SkipClip, fixed_bounds, load_audio, segment_bounds
+from .workers import can_fork, forked_map, plan_workers
 
 #: Bump when the numbers produced for a clip change (invalidates the cache). The cache key also
 #: holds a fingerprint of the source of this module and of ``segments``, so an edit there can never
@@ -286,7 +287,10 @@ def extract_features(
     cache_dir : path-like, optional
         Cache root (default: :func:`musiccluster.cache.cache_dir`).
     n_jobs : int
-        joblib workers (-1: all cores).
+        Worker processes: 1 computes in this process; -1 (default) chooses from the work and the
+        cost of starting a worker (:func:`~musiccluster.features.workers.choose_workers`; forked
+        workers on Linux start in milliseconds, so 2 cores pay off from a few clips on); another
+        count is used as given.
     progress : bool
         Show a tqdm progress bar.
     backend : str, optional
@@ -304,7 +308,6 @@ def extract_features(
     NoUsableClips
         If no clip at all could be used; its ``skipped`` holds every clip's reason.
     """
-    from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     clips = list(clips)
@@ -314,27 +317,62 @@ def extract_features(
     # Finished clips are read here, so an unchanged rerun starts no worker process at all.
     results = _read_cached(clips, fp, folder)
     todo = [i for i, r in enumerate(results) if r is None]
-    jobs = [delayed(_cached_clip_features)(clips[i].path, fp, folder) for i in todo]
-    bar = tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
-               disable=not progress, leave=False)
+    argsets = [(clips[i].path, fp, folder) for i in todo]
     unwritten: list[tuple[str, str]] = []
-    with (workers(len(todo)) if workers is not None else contextlib.nullcontext()), bar:
-        if n_jobs == 1 or len(jobs) <= 1:
-            results_iter = (fn(*args, **kw) for fn, args, kw in jobs)
-        else:
-            results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator",
-                                    batch_size="auto")(jobs)
-        for i, (X, duration, reason, problem) in zip(todo, results_iter):
-            results[i] = (X, duration, reason)
-            if problem is not None:
-                unwritten.append((str(clips[i].path), problem))
-            bar.update()
+    with workers(len(todo)) if workers is not None else contextlib.nullcontext():
+        results_iter = _computed(argsets, fp, n_jobs, backend)  # workers start before the bar's thread
+        with tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
+                  disable=not progress, leave=False) as bar:
+            for i, (X, duration, reason, problem) in zip(todo, results_iter):
+                results[i] = (X, duration, reason)
+                if problem is not None:
+                    unwritten.append((str(clips[i].path), problem))
+                bar.update()
     if unwritten:
         warnings.warn(
             f"feature cache not written for {len(unwritten)} clip(s) under {folder} (first: "
             f"{unwritten[0][0]}: {unwritten[0][1]}); their features are used but will be computed "
             "again next run", RuntimeWarning, stacklevel=2)
     return _assemble(clips, results, fp, source, warn_skips)
+
+
+def _computed(argsets: list[tuple], fp: FeatureParams, n_jobs: int, backend: str | None):
+    """The worker results of ``argsets``, in order: in this process, on forked workers, or by joblib.
+
+    Local work (no joblib backend chosen, none configured by ``joblib.parallel_config``) uses
+    :func:`~musiccluster.features.workers.plan_workers`: ``n_jobs=-1`` picks the count from the
+    work and the start-up cost, and the workers are forked where that is safe (Linux, no other
+    thread); otherwise joblib runs them (loky, or the configured backend such as Dask).
+    """
+    def serial():
+        return (_cached_clip_features(*args) for args in argsets)
+
+    if n_jobs == 1 or len(argsets) <= 1:
+        return serial()
+    from joblib.parallel import get_active_backend
+
+    local = backend in (None, "loky") and type(get_active_backend()[0]).__name__ == "LokyBackend"
+    if local:
+        fork = can_fork()
+        n_jobs = plan_workers(n_jobs, len(argsets), fp.n_segments, fp.segment_seconds, fork)
+        if n_jobs == 1:
+            return serial()
+        if fork:
+            _warm_up(fp)
+            return forked_map(_cached_clip_features, argsets, n_jobs)
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", batch_size="auto")(
+        delayed(_cached_clip_features)(*args) for args in argsets)
+
+
+def _warm_up(fp: FeatureParams) -> None:
+    """Load, once in this process, what librosa imports lazily on its first MFCC and resampling
+    (scipy's signal and FFT modules, soxr, the mel filterbank), so that forked workers inherit it
+    instead of each paying ~1 s for it."""
+    with single_threaded():
+        mfcc_stats(np.zeros(4 * 2048, dtype=np.float32), sr=fp.sr, n_mfcc=fp.n_mfcc)
+        librosa.resample(np.zeros(256, dtype=np.float32), orig_sr=2 * fp.sr, target_sr=fp.sr, res_type="soxr_hq")
 
 
 def _assemble(clips, results, fp: FeatureParams, source: str, warn_skips: bool = True) -> FeatureSet:
