@@ -75,3 +75,26 @@ def chance_precision(labels: Sequence) -> float:
     """
     _, inverse, counts = np.unique(np.asarray(labels).astype(str), return_inverse=True, return_counts=True)
     return float(np.mean((counts[inverse] - 1) / (len(inverse) - 1)))
+
+
+def mutual_proximity(D: np.ndarray) -> np.ndarray:
+    """Empirical mutual proximity of a distance matrix (Schnitzer et al. 2012), as musly normalises.
+
+    Chapter: Similarity. ``MP[x, y] = 1 - P(D[x, :] > D[x, y]) * P(D[y, :] > D[x, y])``, each
+    probability the share of the *other* clips (not ``x``, not ``y``) farther than the pair: a pair is
+    close when each is among the other's nearest, which removes "hubs" that are near to everything.
+    Symmetric, 0 on the diagonal.
+    """
+    D = np.asarray(D, dtype=np.float64)
+    n = len(D)
+    if n < 3:
+        return D.copy()
+    off = D.copy()
+    np.fill_diagonal(off, np.inf)               # a clip is never counted among its own distances
+    sorted_rows = np.sort(off, axis=1)[:, : n - 1]
+    # farther[x, y]: clips z != x with D[x, z] > D[x, y] (y itself is never farther than itself)
+    farther = np.stack([(n - 1) - np.searchsorted(sorted_rows[x], D[x], side="right") for x in range(n)])
+    share = farther / (n - 2)
+    mp = 1.0 - share * share.T
+    np.fill_diagonal(mp, 0.0)
+    return mp
