@@ -100,6 +100,27 @@ def _spectral(y: np.ndarray, S: np.ndarray, mel_db: np.ndarray, sr: int, tempo: 
     return np.concatenate([*stats, scalars, [bpm]]).astype(np.float64)
 
 
+def mfcc_frames(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MFCC frames ``(n_mfcc, n_frames)`` of a whole clip, with the STFT magnitude and mel dB they come from.
+
+    Chapter: Similarity. The MFCCs of :func:`musiccluster.features.mfcc.mfcc_stats` (same STFT,
+    Slaney mel filterbank and DCT), over the whole signal rather than per segment.
+    """
+    y = np.asarray(y, dtype=np.float32)
+    S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True, pad_mode="constant"))
+    mel = np.einsum("...ft,mf->...mt", S ** 2.0, _mel_basis(sr, N_FFT, N_MELS, "float32"), optimize=True)
+    mel_db = librosa.power_to_db(mel)
+    return librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc).astype(np.float64), S, mel_db
+
+
+def timbre_model(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> tuple[np.ndarray, np.ndarray]:
+    """The single-Gaussian timbre model (mean, full covariance) of a clip's MFCC frames.
+
+    Chapter: Similarity; command ``musiccluster cluster --method timbre``.
+    """
+    return gaussian_model(mfcc_frames(y, sr, n_mfcc)[0])
+
+
 def clip_descriptors(y: np.ndarray, sr: int = SR, n_mfcc: int = 13, tempo: bool = True) -> ClipDescriptors:
     """Timbre model, delta statistics and spectral descriptor of one mono clip, from one STFT.
 
@@ -107,9 +128,6 @@ def clip_descriptors(y: np.ndarray, sr: int = SR, n_mfcc: int = 13, tempo: bool 
     STFT, Slaney mel filterbank and DCT), over the whole clip rather than per segment.
     """
     y = np.asarray(y, dtype=np.float32)
-    S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True, pad_mode="constant"))
-    mel = np.einsum("...ft,mf->...mt", S ** 2.0, _mel_basis(sr, N_FFT, N_MELS, "float32"), optimize=True)
-    mel_db = librosa.power_to_db(mel)
-    mfcc = librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc).astype(np.float64)
+    mfcc, S, mel_db = mfcc_frames(y, sr, n_mfcc)
     mu, cov = gaussian_model(mfcc)
     return ClipDescriptors(mu, cov, delta_stats(mfcc), _spectral(y, S, mel_db, sr, tempo))

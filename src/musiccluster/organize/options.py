@@ -6,7 +6,9 @@ command line parser stays fast (:mod:`musiccluster.commands.cluster` reads it).
 
 from __future__ import annotations
 
-#: Embeddings ``method`` can name: the paper's VAE, PCA, or the raw z-scored features.
-METHODS: tuple[str, ...] = ("vae", "pca", "raw")
+#: What ``method`` can name: the paper's VAE, PCA, or the raw z-scored features (segment embeddings
+#: clustered by K-Means), or a similarity between whole tracks clustered spectrally: the
+#: single-Gaussian timbre model, or musly (:mod:`.similar`).
+METHODS: tuple[str, ...] = ("vae", "pca", "raw", "timbre", "musly")
 #: Range of k tried when k is not given (inclusive).
 DEFAULT_K_RANGE: tuple[int, int] = (2, 12)
