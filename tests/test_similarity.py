@@ -76,3 +76,67 @@ def test_interval_is_seeded_and_bad_input_is_refused():
         similarity_scores("r", labels)
     with pytest.raises(ValueError, match="at least"):
         neighbour_precision(np.zeros((3, 3)), ["a", "b", "c"], ks=(5,))
+
+
+def test_paired_difference_of_two_representations():
+    from musiccluster.evaluation.similarity import precision_difference
+
+    a = similarity_scores("d", LAB, D=np.abs(POS - POS.T), ks=(1, 2, 3), n_boot=200)
+    perfect = np.array([[0.0], [0.1], [5.0], [5.1]])
+    b = similarity_scores("p", LAB, X=perfect, ks=(1, 2, 3), n_boot=200)
+    diff = precision_difference(b, a, 1, n_boot=200)
+    assert diff.mean == pytest.approx(1.0) and diff.lo == pytest.approx(1.0) and diff.hi == pytest.approx(1.0)
+    assert precision_difference(b, a, 2, n_boot=200).mean == pytest.approx(0.5 - 0.25)
+
+
+def _table(n_per=6, seed=3):
+    import pandas as pd
+
+    from musiccluster.features.descriptors import KAGGLE_DESCRIPTOR_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(["blues", "rock", "jazz"], n_per)
+    shift = {"blues": 0.0, "rock": 3.0, "jazz": 6.0}
+    cols = {}
+    for i in range(1, 21):
+        cols[f"mfcc{i}_mean"] = np.array([shift[g] for g in labels]) + rng.normal(size=len(labels))
+        cols[f"mfcc{i}_var"] = np.exp(rng.normal(size=len(labels)))
+    for c in KAGGLE_DESCRIPTOR_COLUMNS:
+        cols[c] = rng.normal(size=len(labels))
+    return pd.DataFrame({"filename": [f"x{i}.wav" for i in range(len(labels))], "length": 661794, **cols,
+                         "label": labels})
+
+
+def test_table_benchmark_scores_every_table_representation():
+    from musiccluster.evaluation.similarity_bench import table_benchmark
+
+    b = table_benchmark(_table(), n_clusters=3)
+    assert set(b.scores) == {"stats26", "stats40", "timbre-diag-js-mp", "timbre-diag-js", "descriptor"}
+    for s in b.scores.values():
+        assert s.n_clips == 18 and 0.0 <= s.p(5) <= 1.0 and s.ari is not None
+    assert b.scores["stats40"].p(1) > 0.8                  # the means separate the three genres
+    assert b.to_dict()["scores"]["stats26"]["precision"]["1"]["mean"] == b.scores["stats26"].p(1)
+
+
+def test_committed_kaggle_figures_recompute():
+    """benchmarks/similarity.json's Kaggle rows are what the table gives now (skips without ../shared)."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from musiccluster.evaluation.similarity_bench import table_benchmark
+
+    root = Path(__file__).resolve().parents[1]
+    table = root.parent / "shared" / "data" / "gtzan-kaggle" / "features_30_sec.csv"
+    if not table.is_file():
+        pytest.skip(f"needs {table}")
+    record = json.loads((root / "benchmarks" / "similarity.json").read_text())
+    kaggle = next(b for b in record["benchmarks"] if b["corpus"].startswith("Kaggle"))
+    df = pd.read_csv(table)
+    got = table_benchmark(df[[c for c in df.columns]], n_clusters=10)
+    for name in ("stats26", "descriptor"):
+        want = kaggle["scores"][name]
+        assert got.scores[name].p(5) == pytest.approx(want["precision"]["5"]["mean"], abs=1e-9)
+        assert got.scores[name].precision[5].lo == pytest.approx(want["precision"]["5"]["lo"], abs=1e-9)
+        assert got.scores[name].ari == pytest.approx(want["ari"], abs=1e-9)

@@ -68,6 +68,8 @@ class SimilarityScores:
     n_clusters: int | None = None
     clustering: str = ""
     extra: dict = field(default_factory=dict)
+    #: Per-clip precision at each k (k -> (n_clips,)), for paired comparisons (:func:`precision_difference`).
+    hits: dict | None = field(default=None, repr=False, compare=False)
 
     def p(self, k: int) -> float:
         """P@k (the estimate)."""
@@ -75,6 +77,7 @@ class SimilarityScores:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("hits", None)
         d["precision"] = {str(k): asdict(v) for k, v in self.precision.items()}
         return d
 
@@ -130,4 +133,17 @@ def similarity_scores(name: str, labels: Sequence, *, X: np.ndarray | None = Non
             pred, how = spectral_from_distances(dist, n_clusters, seed), "spectral"
         scores = external_scores(labels, pred)
         ari, nmi = scores["ari"], scores["nmi"]
-    return SimilarityScores(name, len(labels), precision, chance, ari, nmi, n_clusters, how, dict(extra or {}))
+    return SimilarityScores(name, len(labels), precision, chance, ari, nmi, n_clusters, how, dict(extra or {}),
+                            hits=dict(zip([int(k) for k in ks], hits.T)))
+
+
+def precision_difference(a: SimilarityScores, b: SimilarityScores, k: int, *, seed: int = 0,
+                         n_boot: int = N_BOOT, confidence: float = CONFIDENCE) -> Interval:
+    """P@k of ``a`` minus that of ``b`` on the same clips, with a paired clip-bootstrap interval.
+
+    Chapter: Similarity. The same query clips are drawn for both (one set of multiplicities), so the
+    interval is that of the difference itself, narrower than comparing two separate intervals.
+    """
+    if a.n_clips != b.n_clips or a.hits is None or b.hits is None:
+        raise ValueError("a paired difference needs two scores of the same clips, with their per-clip hits")
+    return _interval(np.asarray(a.hits[k]) - np.asarray(b.hits[k]), n_boot, seed, confidence)
