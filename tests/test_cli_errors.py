@@ -116,3 +116,31 @@ def test_report_with_a_non_csv_data_file_fails_before_any_kernel(tmp_path, capsy
     err = _error(capsys, ["report", "--name", "x", "--out", str(tmp_path / "runs"),
                           f"data_dir={tmp_path / 'notes.txt'}"])
     assert "data_dir" in err
+
+
+def test_one_clip_table_warns_that_the_intervals_are_seed_spread_only():
+    from musiccluster.evaluation.bootstrap import few_clips_warning
+
+    assert few_clips_warning(np.array(["x"] * 50)).startswith("all 50 rows belong to one clip (x)")
+    assert "only 3 clips" in few_clips_warning(np.repeat(["a", "b", "c"], 4))
+    assert few_clips_warning(np.repeat([f"c{i}" for i in range(10)], 3)) is None
+
+
+def test_evaluate_on_a_table_whose_rows_share_one_filename_warns_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    table = tmp_path / "one.csv"
+    df = pd.read_csv(_table(tmp_path / "t.csv"))
+    df["filename"] = "same.wav"
+    df.to_csv(table, index=False)
+    run = subprocess.run([sys.executable, "-m", "musiccluster", "evaluate", "--features", str(table), "--seeds", "1",
+                          "--boot", "10", "--epochs", "1", "--k", "2", "--no-sweep", "--no-k-sweep", "--no-null",
+                          "--quiet", "--jobs", "1", "--cache-dir", str(tmp_path / "cache")],
+                         capture_output=True, text=True, timeout=300)
+    err = run.stderr
+    assert run.returncode == 0, err
+    lines = [line for line in err.splitlines() if "one clip" in line]
+    assert lines == ["musiccluster evaluate: warning: all 12 rows belong to one clip (same): the intervals "
+                     "resample clips and cannot show the spread of 10 or more; read them as seed spread only "
+                     "(a table names its clips in 'filename' or a 'clip_id' column)"], err

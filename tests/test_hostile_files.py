@@ -1,4 +1,4 @@
-"""Hostile files in a music folder (issue 16, items 1, 5, 10-12): no hang, no lost track, named skips."""
+"""Hostile files in a music folder (issue 16, items 1, 5, 10-12; decoder noise under --quiet, item 11): no hang, no lost track, named skips."""
 
 import os
 import threading
@@ -136,3 +136,62 @@ def test_a_file_over_the_duration_limit_is_skipped_before_decoding(tmp_path, mon
     with pytest.raises(SkipClip, match="too long"):
         load_audio(path, max_duration_s=4.0)
     assert segments.MAX_DURATION_S == 3600.0
+
+
+def test_decoder_messages_catch_what_native_code_prints_on_descriptor_2(capfd):
+    from musiccluster.features.decoder_messages import decoder_messages
+
+    with decoder_messages() as said:
+        os.write(2, b"Note: Trying to resync...\n")
+    os.write(2, b"after\n")
+    assert said.text == "Note: Trying to resync...\n"
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_quiet_features_print_no_libmpg123_notes(tmp_path, capfd):
+    from musiccluster.cli import main
+
+    music = tmp_path / "music" / "pop"
+    music.mkdir(parents=True)
+    sf.write(music / "ok.wav", tone(12.0, 440), SR)
+    sf.write(music / "ok.mp3", tone(12.0, 330), SR, format="MP3")
+    good = (music / "ok.mp3").read_bytes()
+    (music / "resync.mp3").write_bytes(good[: len(good) // 3] + b"\xff" * 500 + good[len(good) // 3:])
+    (music / "noise.mp3").write_bytes(np.random.default_rng(0).bytes(20000))
+    (music / "header.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00")
+    rc = main(["features", str(tmp_path / "music"), "--out", str(tmp_path / "f.csv"), "--quiet", "--jobs", "1",
+               "--cache-dir", str(tmp_path / "cache")])
+    out, err = capfd.readouterr()
+    assert rc == 0
+    assert "Note:" not in err + out and "libmpg123" not in err + out and "Warning: Xing" not in err + out
+    assert "noise.mp3: unreadable audio" in out and "header.mp3: unreadable audio" in out
+    assert "resync.mp3" in out or "resync" in pd.read_csv(tmp_path / "f.csv")["filename"].str.cat()
+
+
+def _walk_with_an_unreadable_folder(real_walk, name):
+    """os.walk that reports ``name`` (a sub-folder) as unreadable, as a permission error would (even as root)."""
+    def walk(top, topdown=True, onerror=None, followlinks=False):
+        for dirpath, dirnames, filenames in real_walk(top, topdown, onerror, followlinks):
+            if os.path.basename(dirpath) == name:
+                onerror(PermissionError(13, "Permission denied", dirpath))
+                continue
+            yield dirpath, dirnames, filenames
+    return walk
+
+
+def test_features_names_an_unreadable_sub_folder_and_a_link_loop(tmp_path, monkeypatch, capsys):
+    from musiccluster.cli import main
+    from musiccluster.data import corpus
+
+    for genre in ("pop", "locked"):
+        (tmp_path / "music" / genre).mkdir(parents=True)
+        sf.write(tmp_path / "music" / genre / "a.wav", tone(12.0, 220), SR)
+    (tmp_path / "music" / "pop" / "again").symlink_to(tmp_path / "music" / "pop")
+    monkeypatch.setattr(corpus.os, "walk", _walk_with_an_unreadable_folder(os.walk, "locked"))
+    rc = main(["features", str(tmp_path / "music"), "--out", str(tmp_path / "f.csv"), "--quiet", "--jobs", "1",
+               "--cache-dir", str(tmp_path / "cache")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert f"{tmp_path / 'music' / 'locked'}: cannot read folder (Permission denied)" in out, out
+    assert f"{tmp_path / 'music' / 'pop' / 'again'}: folder already searched" in out, out
+    assert "wrote 10 rows (1 clips" in out

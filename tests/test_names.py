@@ -15,7 +15,7 @@ import soundfile as sf
 
 from conftest import tone
 from musiccluster.commands import print_skip_report
-from musiccluster.organize.outputs import spreadsheet_safe
+from musiccluster.userfiles import spreadsheet_safe
 from musiccluster.organize.playlists import read_playlist, resolve_playlist
 from musiccluster.organize.run import organize_library
 
@@ -137,3 +137,50 @@ def test_features_command_with_a_non_utf8_name_under_strict_stdout(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     assert b"\\udcff-empty.wav" in proc.stdout
     assert b"bl\xfces.0.wav" in (tmp_path / "f.csv").read_bytes()  # used, its name written as its bytes
+
+
+def test_spreadsheet_escape_round_trips_every_name():
+    from musiccluster.userfiles import spreadsheet_escape, spreadsheet_unescape
+
+    names = ["=1+1.wav", "'=1+1.wav", "''@x", "-2.wav", "+a", "\tt", "plain.wav", "'quoted.wav", "", "'"]
+    escaped = [spreadsheet_escape(n) for n in names]
+    assert not any(e.startswith(("=", "+", "-", "@", "\t", "\r")) for e in escaped)
+    assert escaped[:3] == ["'=1+1.wav", "''=1+1.wav", "'''@x"] and escaped[6:] == names[6:]
+    assert [spreadsheet_unescape(e) for e in escaped] == names
+
+
+def test_features_table_escapes_formula_names_and_reads_them_back(tmp_path, capsys):
+    from musiccluster.cli import main
+    from musiccluster.features.kaggle import read_kaggle_csv
+
+    music = tmp_path / "music"
+    names = ["=1+1.wav", "@SUM(A1).wav", "-loud.wav", "plain.wav"]
+    for i, name in enumerate(names):
+        _wav(str(music / "=HYPERLINK(1)" / name), i, 150 * (1 + 0.3 * i))
+    out = tmp_path / "f.csv"
+    assert main(["features", str(music), "--out", str(out), "--segments", "2", "--quiet", "--jobs", "1",
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    text = out.read_text(encoding="utf-8")
+    for line in text.splitlines()[1:]:
+        assert not line.startswith(("=", "+", "-", "@")) and ",=" not in line and ",@" not in line, line
+    back = read_kaggle_csv(out)
+    assert sorted(set(back.meta["filename"])) == sorted(f"{n[:-4]}.{s}.wav" for n in names for s in (0, 1))
+    assert set(back.meta["label"]) == {"=HYPERLINK(1)"}
+    assert back.n_clips == 4
+
+
+def test_cluster_command_with_non_utf8_names_under_strict_stdout(tmp_path):
+    root = tmp_path / "Music"
+    for i in range(3):
+        _wav(_name(root / "calm", b"caf\xe9%d.wav" % i), i, 150 * (1 + 0.3 * i))
+        _wav(str(root / "loud" / f"t{i}.wav"), 10 + i, 400 * (1 + 0.3 * i))
+    with open(os.fsencode(_name(root / "calm", b"\xff-empty.wav")), "wb"):
+        pass                                                   # skipped: empty
+    env = dict(os.environ, PYTHONIOENCODING="utf-8:strict")   # log lines on stderr, summary on stdout
+    proc = subprocess.run([sys.executable, "-m", "musiccluster", "cluster", str(root), "--out", str(tmp_path / "out"),
+                           "--k", "2", "--method", "raw", "--segments", "2", "--cache-dir", str(tmp_path / "cache")],
+                          capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert b"organised into 2 playlist(s)" in proc.stdout and b"Traceback" not in proc.stderr
+    assert b"\xff-empty.wav" in (tmp_path / "out" / "skipped.csv").read_bytes()
+    assert b"caf\xe90.wav" in (tmp_path / "out" / "assignments.csv").read_bytes()

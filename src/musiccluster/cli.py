@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _one_line_warnings(args.command)
     try:
         check_common_options(args)
         return int(args.handler(args) or 0)
@@ -100,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"musiccluster {args.command}: interrupted (finished work is cached)", file=sys.stderr)
         return 130
+
+
+def _one_line_warnings(command: str) -> None:
+    """Print warnings as ``musiccluster CMD: warning: ...`` on one line (no file name, no source line)."""
+    import warnings
+
+    def fmt(message, category, filename, lineno, line=None):
+        return f"musiccluster {command}: warning: {' '.join(str(message).split())}\n"
+
+    warnings.formatwarning = fmt
 
 
 def _one_line(exc: BaseException) -> str:

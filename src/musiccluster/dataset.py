@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data.corpus import default_corpus_clips, find_clips
+from .data.corpus import default_corpus_clips, list_folder
 from .data.exclude import ExcludeList, read_exclude_list
 from .errors import DataError, ParameterError
 from .features.extract import extract_features
@@ -40,6 +40,7 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
     """
     excluded = read_exclude_list(params.exclude) if params.exclude is not None else None
     dropped: list[str] = []
+    problems: list[tuple[str, str]] = []
     if params.data_dir is None:
         folder, clips = default_corpus_clips(
             params.corpus_clips_per_style, params.corpus_duration, seed=0,
@@ -57,9 +58,12 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
                 _check_k(params.k, fs.n_samples, "rows in the table")
             fs.source = f"feature table {path} ({fs.n_clips} clips, {fs.n_samples} rows)"
             return fs
-        clips = find_clips(path)
+        listing = list_folder(path)
+        clips, problems = listing.clips, listing.problems
         if not clips:
-            raise DataError(f"no audio files found under {path}")
+            raise DataError(f"no audio files found under {path}"
+                            + (f" ({len(problems)} item(s) not searched, first: {problems[0][0]}: "
+                               f"{problems[0][1]})" if problems else ""))
         source = str(path)
     if excluded:
         dropped = [str(c.path) for c in clips if c.clip_id in excluded]
@@ -72,6 +76,8 @@ def load_data(params: Params, *, cache_dir: str | os.PathLike[str] | None = None
                           cache_dir=cache_dir, n_jobs=n_jobs, progress=progress, source=source)
     if dropped:
         fs.skipped = _with_skipped(fs.skipped, dropped, f"excluded: named in {params.exclude}")
+    for item, reason in problems:  # an unreadable sub-folder may hold tracks: name it
+        fs.skipped = _with_skipped(fs.skipped, [item], reason)
     fs.source = f"{source}: {fs.n_clips} clips, {fs.n_samples} segments"
     if dropped:
         fs.source += f" ({len(dropped)} excluded by {Path(params.exclude).name})"

@@ -21,9 +21,13 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import atomic_write_bytes
 from .errors import MusicClusterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class OutputError(MusicClusterError):
@@ -90,3 +94,42 @@ def write_user_file(path: str | os.PathLike[str], data: bytes) -> Path:
     except OSError as exc:
         raise OutputError(f"cannot write {given}: {exc.strerror or exc}") from None
     return given
+
+
+#: First characters that make a spreadsheet evaluate a cell (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_escape(value: str) -> str:
+    """``value`` with one ``'`` in front where a spreadsheet would evaluate it (``=1+1.wav``).
+
+    A value that is already quotes followed by a formula character (``'=x``) gets one more, so
+    :func:`spreadsheet_unescape` gives back exactly what was escaped. Commands ``features --out``,
+    ``cluster`` (``assignments.csv``, ``skipped.csv``).
+    """
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
+
+
+def spreadsheet_unescape(value: str) -> str:
+    """The inverse of :func:`spreadsheet_escape` (``'=1+1.wav`` -> ``=1+1.wav``); other text unchanged."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START) else value
+
+
+
+def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
+    """``df`` with every text cell escaped by :func:`spreadsheet_escape`; numbers are left alone.
+
+    Commands ``features --out`` (read back by :func:`~musiccluster.features.kaggle.read_kaggle_csv`,
+    which unescapes), ``cluster`` (``assignments.csv``, ``skipped.csv``).
+    """
+    out = df.copy()
+    for col in text_columns(out):
+        out[col] = out[col].map(lambda v: spreadsheet_escape(v) if isinstance(v, str) else v)
+    return out
+
+
+def text_columns(df: "pd.DataFrame") -> list[str]:
+    """The columns of ``df`` that are not numeric."""
+    import pandas as pd
+
+    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]

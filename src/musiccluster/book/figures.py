@@ -202,6 +202,15 @@ def label_mix(clusters: np.ndarray, labels: np.ndarray, title: str = ""):
     return fig
 
 
+#: The most rows a t-SNE map draws (exact t-SNE: a few seconds at 400 rows).
+TSNE_MAX_POINTS = 400
+
+
+def tsne_points(n_samples: int, cap: int = TSNE_MAX_POINTS) -> int:
+    """Rows one t-SNE map of a corpus of ``n_samples`` rows draws: all of them, at most ``cap`` (chapter *Results*)."""
+    return int(min(int(n_samples), int(cap)))
+
+
 @_styled
 def tsne_maps(embeddings: dict, colours: dict, n: int = 400, seed: int = 0, legend_title: str = "cluster"):
     """t-SNE maps of several embeddings side by side (chapter *Results*), on one seeded subsample.

@@ -84,6 +84,12 @@ class FolderListing:
     visited: set[tuple[int, int]] = field(default_factory=set)
     n_files: int = 0
 
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """The ignored items that may hold music: folders not read (unreadable, reached twice) and
+        audio-named files that are not regular files; not the non-audio or hidden files."""
+        return [(p, r) for p, r in self.ignored if not r.startswith(("not an audio file", "hidden "))]
+
 
 def _cannot_read(exc: OSError) -> str:
     return f"cannot read folder ({exc.strerror or exc})"

@@ -64,6 +64,27 @@ def multiplicities(n_units: int, n_boot: int, rng: np.random.Generator) -> np.nd
     return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=n_boot).astype(np.float64)
 
 
+#: Fewer clips than this and the clip bootstrap cannot say much: its intervals shrink towards zero width.
+MIN_CLIPS = 10
+
+
+def few_clips_warning(groups: np.ndarray, min_clips: int = MIN_CLIPS) -> str | None:
+    """The warning to give when the clip bootstrap has too few clips to resample, else None.
+
+    Chapter: Evaluation
+
+    A feature table whose rows all share one file name is one clip: every bootstrap replicate then
+    draws that clip, and the intervals are as wide as the seeds alone make them (zero with one seed).
+    """
+    codes, uniques = pd.factorize(pd.Series(np.asarray(groups)), sort=False)
+    n = len(uniques)
+    if n >= min_clips:
+        return None
+    what = f"all {len(codes)} rows belong to one clip ({uniques[0]})" if n == 1 else f"only {n} clips"
+    return (f"{what}: the intervals resample clips and cannot show the spread of {min_clips} or more; "
+            "read them as seed spread only (a table names its clips in 'filename' or a 'clip_id' column)")
+
+
 class BootPlan:
     """Shared bootstrap replicates: group (clip) multiplicities and seed multiplicities.
 

@@ -95,6 +95,11 @@ class EvalConfig:
                 object.__setattr__(self, name, tuple(value))
         self.validate()
 
+    @property
+    def k_range(self) -> tuple[int, int] | None:
+        """Smallest and largest k of the k sweep; None when there is no sweep."""
+        return (min(self.k_sweep), max(self.k_sweep)) if self.k_sweep else None
+
     def validate(self) -> None:
         """Raise :class:`ParameterError` naming the first invalid setting."""
         for name, low in (("n_seeds", 1), ("n_boot", 10)):

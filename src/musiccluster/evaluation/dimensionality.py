@@ -66,6 +66,18 @@ class NullBand:
         return v.mean(axis=1), v.min(axis=1), v.max(axis=1)
 
 
+#: The most rows a structureless comparison draws (its K-Means and silhouettes cost O(n^2) at build time).
+NULL_MAX_ROWS = 2000
+
+
+def null_rows(n_samples: int, cap: int = NULL_MAX_ROWS) -> int:
+    """Rows to draw for structureless data compared with a corpus of ``n_samples`` rows: as many, at most ``cap``.
+
+    Chapter: Results
+    """
+    return int(min(int(n_samples), int(cap)))
+
+
 def null_band(effective_dims: Sequence[float], n: int, k: int = 5, seeds: Sequence[int] = (0, 1, 2),
               dims: int = 4) -> NullBand:
     """Structureless scores over a grid of effective dimensionalities.

@@ -13,6 +13,7 @@ from ..cache import package_fingerprint, read_entry, stable_hash, warn_unwritabl
 from ..cache import cache_path as _cache_path
 from ..features.featureset import FeatureSet
 from ..params import Params
+from .bootstrap import few_clips_warning
 from .compute import compute_evaluation
 from .config import EvalConfig
 from .result import EvaluationResult
@@ -56,6 +57,11 @@ def evaluate(params: Params | dict | None = None, config: EvalConfig | dict | No
     if data is None:
         data = load_data(params, cache_dir=cache_dir, n_jobs=n_jobs, progress=progress)
     t_data = time.perf_counter() - t0
+    few = few_clips_warning(data.groups)
+    if few is not None:
+        import warnings
+
+        warnings.warn(few, UserWarning, stacklevel=2)
     import torch
 
     key = stable_hash({"params": params.to_dict(), "config": config.to_dict(), "data": data.identity(),

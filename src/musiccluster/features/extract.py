@@ -27,6 +27,7 @@ from ..data.corpus import Clip
 from ..errors import DataError
 from ..params import FeatureParams
 from ..threads import single_threaded
+from .decoder_messages import decoder_messages
 from .featureset import META_COLUMNS, FeatureSet
 from .mfcc import feature_names, mfcc_stats
 from .segments import SkipClip, load_audio, segment_bounds
@@ -189,7 +190,8 @@ def _cached_clip_features(path: Path, fp: FeatureParams, cache_folder: Path | No
             hit = _read_entry(entry, fp) if entry is not None and entry.exists() else None
             if hit is not None:
                 return (*hit, None)
-        X, duration, _ = clip_features(path, fp)
+        with decoder_messages():  # libmpg123's notes stay off the terminal; the skip reason says enough
+            X, duration, _ = clip_features(path, fp)
     except SkipClip as exc:
         return None, 0.0, str(exc), None
     except Exception as exc:  # anything else must not stop the corpus

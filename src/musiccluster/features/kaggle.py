@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._constants import SR
-from ..userfiles import write_user_file
+from ..userfiles import spreadsheet_safe, spreadsheet_unescape, write_user_file
 from ..errors import DataError
 from .featureset import META_COLUMNS, FeatureSet
 from .mfcc import feature_names
@@ -75,6 +75,9 @@ def read_kaggle_csv(path: str | os.PathLike[str], n_mfcc: int = 13) -> FeatureSe
             f"{path.name} lacks columns {', '.join(missing[:5])}"
             + (" ..." if len(missing) > 5 else "") + f" (n_mfcc={n_mfcc})"
         )
+    for col in ("filename", "label", "clip_id"):  # undo write_kaggle_csv's spreadsheet escape
+        if col in df.columns:
+            df[col] = df[col].map(lambda v: spreadsheet_unescape(v) if isinstance(v, str) else v)
     X = _numeric(df, names, path)
     finite = np.all(np.isfinite(X), axis=1) & np.all(np.abs(X) <= _MAX_ABS, axis=1)
     parsed = [_parse_filename(str(f)) for f in df["filename"]]
@@ -109,7 +112,9 @@ def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path
     Columns: ``filename``, ``length`` (segment samples), then
     ``mfcc1_mean, mfcc1_var, mfcc2_mean, ...`` interleaved as Kaggle orders
     them, then ``label``, and ``clip_id`` only when file names alone would merge two clips
-    (same-stem files of two folders or extensions). :func:`read_kaggle_csv` reads it back.
+    (same-stem files of two folders or extensions). Text a spreadsheet would evaluate (``=1+1.wav``)
+    is written with a leading ``'`` (:func:`~musiccluster.userfiles.spreadsheet_escape`).
+    :func:`read_kaggle_csv` reads it back, names included.
     Command ``musiccluster features``.
     """
     path = Path(path)
@@ -125,7 +130,8 @@ def write_kaggle_csv(features: FeatureSet, path: str | os.PathLike[str]) -> Path
     if _names_merge_clips(features.meta):
         df["clip_id"] = features.meta["clip_id"].astype(str).to_numpy()
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_user_file(path, df.to_csv(index=False).encode("utf-8", "surrogateescape"))
+    # a name like "=1+1.wav" is written "'=1+1.wav" so that no spreadsheet evaluates it; read_kaggle_csv unescapes
+    write_user_file(path, spreadsheet_safe(df).to_csv(index=False).encode("utf-8", "surrogateescape"))
     return path
 
 

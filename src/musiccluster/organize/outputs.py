@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..userfiles import write_user_file
+from ..userfiles import spreadsheet_safe, text_columns, write_user_file
 from ..versions import versions
 from .assign import ASSIGNMENT_RULE, TrackAssignment
 from .figures import write_k_curve, write_map
@@ -70,25 +70,6 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-#: First characters that make a spreadsheet evaluate a cell (OWASP, CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every text cell that starts with ``= + - @``, TAB or CR prefixed by ``'``.
-
-    Command: ``musiccluster cluster`` (``assignments.csv``, ``skipped.csv``). Numbers are left alone.
-    """
-    out = df.copy()
-    for col in _text_columns(out):
-        out[col] = out[col].map(lambda v: ("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v)
-    return out
-
-
-def _text_columns(df: pd.DataFrame) -> list[str]:
-    return [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
-
-
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """``df`` as UTF-8 CSV without its index, text cells made spreadsheet-safe.
 
@@ -100,7 +81,7 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     df = spreadsheet_safe(df)
     # the csv module quotes a cell with "\n" but not one with a bare "\r" (pandas ends lines with
     # "\n"): where a name holds one, every text cell is quoted, so no reader splits the row there
-    has_cr = any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in _text_columns(df))
+    has_cr = any(df[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in text_columns(df))
     text = df.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC if has_cr else csv.QUOTE_MINIMAL)
     write_user_file(path, text.encode("utf-8", "surrogateescape"))
     return path
