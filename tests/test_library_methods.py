@@ -18,8 +18,8 @@ from test_library import FAST, music, write_music  # noqa: F401  (fixture)
 def test_other_methods_train_assign_and_round_trip(method, music, tmp_path):  # noqa: F811
     root, good, _, _ = music
     out = tmp_path / f"out-{method}"
-    assert main(["cluster", str(root), "--k", "3", "--method", method, "--out", str(out),
-                 "--jobs", "1", *FAST]) == 0
+    assert main(["cluster", str(root), "--k", "3", *FAST, "--method", method, "--out", str(out),
+                 "--jobs", "1"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary.get("method", method) == method
     trained = pd.read_csv(out / "assignments.csv").set_index("path")

@@ -136,8 +136,10 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         :data:`~.choose_k.K_CRITERION`.
     k_range : (int, int)
         Inclusive range tried when ``k`` is None.
-    method : {'vae', 'pca', 'raw'}
-        Embedding clustered by K-Means.
+    method : {'vae', 'pca', 'raw', 'timbre', 'musly'}
+        Segment embedding clustered by K-Means, or a similarity between whole tracks clustered
+        spectrally (:mod:`.similar`; the command's default is
+        :data:`~.options.DEFAULT_METHOD`, this function's stays the paper's VAE).
     params : Params or dict, optional
         Feature and VAE parameters (``n_segments``, ``n_mfcc``, ``min_segment_s``,
         ``latent_dim``, ``hidden_dim``, ``epochs``, ``lr``, ``batch_size``, ``beta``,
@@ -172,6 +174,8 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     log = _log(progress)
     params = _resolve_params(params, param_overrides)
     _check_train_args(k, k_range, method)
+    if scheduler and method in SIMILARITY_METHODS:
+        raise ParameterError("scheduler", f"is for --method vae, pca or raw; {method} analyses the tracks locally")
     timings: dict[str, float] = {}
     t = time.perf_counter()
     listing, out, cache_root = prepare(music_dir, out_dir, cache, cache_dir, progress, log)
