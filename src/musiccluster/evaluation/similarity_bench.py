@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..metrics.similarity import clip_labels, clip_rows, distances, mutual_proximity
+from ..metrics.similarity import clip_labels, clip_rows, mutual_proximity
 from .similarity import SimilarityScores, precision_difference, similarity_scores
 
 #: The representation ``musiccluster cluster`` uses by default, and the reference it is compared with.
@@ -60,6 +60,28 @@ class SimilarityBenchmark:
     clip_s: float
     differences: dict[str, Any] = field(default_factory=dict)
 
+    def table(self) -> "pd.DataFrame":
+        """One row per representation, best P@5 first: ``P@k`` as ``0.474 [0.434, 0.512]`` strings,
+        ``ΔP@5 vs musly`` (paired), ``ARI``/``NMI`` (3 decimals), ``clustering``, ``ms / clip``.
+
+        Chapter: Similarity; command ``musiccluster evaluate``.
+        """
+        import pandas as pd
+
+        rows = []
+        for name, s in sorted(self.scores.items(), key=lambda kv: -kv[1].p(5) if 5 in kv[1].precision else 0):
+            row = {"representation": name}
+            for k, iv in s.precision.items():
+                row[f"P@{k}"] = f"{iv.mean:.3f} [{iv.lo:.3f}, {iv.hi:.3f}]"
+            d = self.differences.get(name)
+            row["ΔP@5 vs musly"] = f"{d.mean:+.3f} [{d.lo:+.3f}, {d.hi:+.3f}]" if d is not None else ""
+            row["ARI"] = f"{s.ari:.3f}" if s.ari is not None else ""
+            row["NMI"] = f"{s.nmi:.3f}" if s.nmi is not None else ""
+            row["clustering"] = s.clustering
+            row["ms / clip"] = f"{1000 * self.cost_s[name]:.0f}" if name in self.cost_s else ""
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("representation")
+
     def to_dict(self) -> dict:
         from dataclasses import asdict
 
@@ -74,8 +96,13 @@ def _zscore(A: np.ndarray) -> np.ndarray:
     return (A - A.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
-def _analyse_clip(path, n_mfcc: int, with_musly: bool) -> dict[str, Any]:
-    """Every clip-level analysis of one file, each timed (one thread)."""
+def _analyse_clip(path, n_mfcc: int, with_musly: bool, timed: bool = True, descriptors: bool = True
+                  ) -> dict[str, Any]:
+    """Every clip-level analysis of one file, each timed (one thread).
+
+    ``timed``: also time the 26-statistics extraction (a second decode and extraction of the clip,
+    only for its time); ``descriptors``: also the delta statistics and spectral descriptor.
+    """
     from ..features.descriptors import clip_descriptors, timbre_model
     from ..features.extract import clip_features
     from ..features.segments import load_audio
@@ -87,17 +114,19 @@ def _analyse_clip(path, n_mfcc: int, with_musly: bool) -> dict[str, Any]:
         t = time.perf_counter()
         y = load_audio(path)
         out["t_decode"] = time.perf_counter() - t
-        t = time.perf_counter()
-        clip_features(path)
-        out["t_stats26"] = time.perf_counter() - t - out["t_decode"]  # clip_features decodes too
+        if timed:
+            t = time.perf_counter()
+            clip_features(path)
+            out["t_stats26"] = time.perf_counter() - t - out["t_decode"]  # clip_features decodes too
         ex = musly_excerpt(y)
         t = time.perf_counter()
         out["mean"], out["cov"] = timbre_model(ex, n_mfcc=n_mfcc)
         out["t_timbre"] = time.perf_counter() - t
-        t = time.perf_counter()
-        d = clip_descriptors(ex, n_mfcc=n_mfcc)
-        out["t_descriptor"] = time.perf_counter() - t
-        out["delta"], out["spectral"] = d.delta, d.spectral
+        if descriptors:
+            t = time.perf_counter()
+            d = clip_descriptors(ex, n_mfcc=n_mfcc)
+            out["t_descriptor"] = time.perf_counter() - t
+            out["delta"], out["spectral"] = d.delta, d.spectral
         if with_musly:
             t = time.perf_counter()
             out["musly"] = np.frombuffer(MuslyModel().analyse(y), dtype=np.uint8)
@@ -107,7 +136,8 @@ def _analyse_clip(path, n_mfcc: int, with_musly: bool) -> dict[str, Any]:
 
 
 def analyse_clips(clips: Sequence, n_mfcc: int = 13, *, with_musly: bool = True, n_jobs: int = 1,
-                  cache: bool = True, cache_dir=None) -> list[dict[str, Any]]:
+                  cache: bool = True, cache_dir=None, timed: bool = True,
+                  descriptors: bool = True) -> list[dict[str, Any]]:
     """:func:`_analyse_clip` of every clip, cached per clip (key: the segment feature cache's key)."""
     from joblib import Parallel, delayed
 
@@ -117,7 +147,7 @@ def analyse_clips(clips: Sequence, n_mfcc: int = 13, *, with_musly: bool = True,
 
     folder = cache_path(cache_dir) / "similarity-bench" if cache else None
     keys = [stable_hash({"clip": _clip_key(c.path, FeatureParams()), "n_mfcc": n_mfcc, "musly": with_musly,
-                         "v": BENCH_VERSION}, length=32) for c in clips]
+                         "timed": timed, "descriptors": descriptors, "v": BENCH_VERSION}, length=32) for c in clips]
     results: list[Any] = [None] * len(clips)
     for i, key in enumerate(keys):
         if folder is not None and (folder / f"{key}.npz").exists():
@@ -127,7 +157,8 @@ def analyse_clips(clips: Sequence, n_mfcc: int = 13, *, with_musly: bool = True,
             except Exception:
                 results[i] = None
     todo = [i for i, r in enumerate(results) if r is None]
-    done = Parallel(n_jobs=n_jobs)(delayed(_analyse_clip)(clips[i].path, n_mfcc, with_musly) for i in todo)
+    done = Parallel(n_jobs=n_jobs)(delayed(_analyse_clip)(clips[i].path, n_mfcc, with_musly, timed, descriptors)
+                                   for i in todo)
     for i, r in zip(todo, done):
         results[i] = r
         if folder is not None:
@@ -143,7 +174,7 @@ def analyse_clips(clips: Sequence, n_mfcc: int = 13, *, with_musly: bool = True,
 
 
 def _differences(scores: dict[str, SimilarityScores], seed: int) -> dict[str, Any]:
-    if REFERENCE not in scores:
+    if REFERENCE not in scores or 5 not in scores[REFERENCE].precision:
         return {}
     return {name: precision_difference(s, scores[REFERENCE], 5, seed=seed)
             for name, s in scores.items() if name != REFERENCE}
@@ -151,7 +182,9 @@ def _differences(scores: dict[str, SimilarityScores], seed: int) -> dict[str, An
 
 def audio_benchmark(clips: Sequence, *, segment_rows: dict[str, np.ndarray] | None = None,
                     corpus: str = "", n_clusters: int = 10, n_mfcc: int = 13, with_musly: bool = True,
-                    seed: int = 0, n_jobs: int = 1, cache: bool = True, cache_dir=None) -> SimilarityBenchmark:
+                    seed: int = 0, n_jobs: int = 1, cache: bool = True, cache_dir=None,
+                    ks: Sequence[int] = (1, 5, 10), timed: bool = True,
+                    descriptors: bool = True) -> SimilarityBenchmark:
     """Every representation of :mod:`this module <.similarity_bench>` on audio clips with labels.
 
     Chapter: Similarity. ``segment_rows`` maps a name (``stats26``, ``vae``, ``pca``) to
@@ -162,7 +195,8 @@ def audio_benchmark(clips: Sequence, *, segment_rows: dict[str, np.ndarray] | No
     from ..models.musly import MuslyModel
 
     labels = np.array([c.label for c in clips]).astype(str)
-    a = analyse_clips(clips, n_mfcc, with_musly=with_musly, n_jobs=n_jobs, cache=cache, cache_dir=cache_dir)
+    a = analyse_clips(clips, n_mfcc, with_musly=with_musly, n_jobs=n_jobs, cache=cache, cache_dir=cache_dir,
+                      timed=timed, descriptors=descriptors)
     models = GaussianModels(np.stack([r["mean"] for r in a]), np.stack([r["cov"] for r in a]))
     js = gaussian_js(models)
     D: dict[str, np.ndarray] = {}
@@ -170,17 +204,19 @@ def audio_benchmark(clips: Sequence, *, segment_rows: dict[str, np.ndarray] | No
         D["musly"] = MuslyModel().fit([bytes(np.asarray(r["musly"], dtype=np.uint8)) for r in a]).distances()
     D.update({"timbre-js-mp": mutual_proximity(js), "timbre-js": js, "timbre-skl": symmetric_kl(models)})
     X = {name: rows for name, rows in (segment_rows or {}).items()}
-    X["delta"] = _zscore(np.stack([r["delta"] for r in a]))
-    X["descriptor"] = _zscore(np.hstack([np.stack([r["delta"] for r in a]), np.stack([r["spectral"] for r in a])]))
-    scores = {name: similarity_scores(name, labels, D=d, n_clusters=n_clusters, seed=seed) for name, d in D.items()}
-    scores.update({name: similarity_scores(name, labels, X=x, n_clusters=n_clusters, seed=seed)
+    if descriptors:
+        X["delta"] = _zscore(np.stack([r["delta"] for r in a]))
+        X["descriptor"] = _zscore(np.hstack([np.stack([r["delta"] for r in a]),
+                                             np.stack([r["spectral"] for r in a])]))
+    scores = {name: similarity_scores(name, labels, D=d, ks=ks, n_clusters=n_clusters, seed=seed)
+              for name, d in D.items()}
+    scores.update({name: similarity_scores(name, labels, X=x, ks=ks, n_clusters=n_clusters, seed=seed)
                    for name, x in X.items()})
     med = {k: float(np.median([r[k] for r in a])) for k in a[0] if k.startswith("t_")}
-    cost = {"decode": med["t_decode"], "stats26": med["t_stats26"], "vae": med["t_stats26"], "pca": med["t_stats26"],
-            "timbre-js-mp": med["t_timbre"], "timbre-js": med["t_timbre"], "timbre-skl": med["t_timbre"],
-            "delta": med["t_descriptor"], "descriptor": med["t_descriptor"]}
-    if with_musly:
-        cost["musly"] = med["t_musly"]
+    uses = {"decode": "t_decode", "stats26": "t_stats26", "vae": "t_stats26", "pca": "t_stats26",
+            "timbre-js-mp": "t_timbre", "timbre-js": "t_timbre", "timbre-skl": "t_timbre",
+            "delta": "t_descriptor", "descriptor": "t_descriptor", "musly": "t_musly"}
+    cost = {name: med[key] for name, key in uses.items() if key in med}
     clip_s = float(np.median([r["duration"] for r in a]))
     return SimilarityBenchmark(corpus, scores, cost, clip_s, _differences(scores, seed))
 
@@ -230,3 +266,44 @@ def clip_order(result) -> np.ndarray:
     meta = result.data.meta
     return clip_rows(np.zeros((len(meta), 1)), meta["clip_id"].to_numpy())[1], clip_labels(
         meta["label"].to_numpy(), meta["clip_id"].to_numpy())
+
+
+def benchmark_for_params(params, *, data=None, n_jobs: int = 1, cache: bool = True, cache_dir=None,
+                         with_musly: bool = True, descriptors: bool = False) -> SimilarityBenchmark:
+    """The benchmark on the corpus of ``params`` (chapter *Similarity*, ``musiccluster evaluate``).
+
+    Chapter: Similarity. The experiment of ``params`` gives the clips, their labels and the
+    ``stats26`` / ``vae`` / ``pca`` rows; where the corpus is audio (the default corpus or a folder),
+    the clip-level analyses and musly are added. A feature table has no audio: its rows only.
+    ``data``: the experiment's features, when already loaded. The 26 statistics are not timed and,
+    unless ``descriptors``, the delta and descriptor rows (the slowest analysis) are left to
+    ``benchmarks/similarity.py``: this runs inside a book build.
+    ``n_clusters`` is the number of labels.
+    """
+    from pathlib import Path
+
+    from ..experiment import run_experiment
+
+    result = run_experiment(params, data=data, progress=False, cache=cache, cache_dir=cache_dir, n_jobs=n_jobs)
+    ids, labels = clip_order(result)
+    rows = experiment_rows(result)
+    n_labels = len(set(labels.tolist()))
+    ks = tuple(k for k in (1, 5, 10) if k < len(ids))
+    data_dir = None if params.data_dir is None else Path(params.data_dir).expanduser()
+    if data_dir is not None and data_dir.is_file():
+        scores = {name: similarity_scores(name, labels, X=x, ks=ks, n_clusters=n_labels, seed=params.seed)
+                  for name, x in rows.items()}
+        return SimilarityBenchmark(str(data_dir), scores, {}, 0.0)
+    if data_dir is None:
+        from ..data.corpus import default_corpus_clips
+
+        _, clips = default_corpus_clips(params.corpus_clips_per_style, params.corpus_duration, seed=0,
+                                        cache_dir=cache_dir, n_jobs=n_jobs, progress=False)
+    else:
+        from ..data.corpus import find_clips
+
+        clips = find_clips(data_dir)
+    by_id = {c.clip_id: c for c in clips}
+    return audio_benchmark([by_id[i] for i in ids], segment_rows=rows, corpus=result.data.source,
+                           n_clusters=n_labels, with_musly=with_musly, seed=params.seed, n_jobs=n_jobs,
+                           cache=cache, cache_dir=cache_dir, ks=ks, timed=False, descriptors=descriptors)
