@@ -135,7 +135,7 @@ def test_committed_kaggle_figures_recompute():
     kaggle = next(b for b in record["benchmarks"] if b["corpus"].startswith("Kaggle"))
     df = pd.read_csv(table)
     got = table_benchmark(df[[c for c in df.columns]], n_clusters=10)
-    for name in ("stats26", "descriptor"):
+    for name in ("stats26", "descriptor", "timbre-diag-js-mp"):
         want = kaggle["scores"][name]
         assert got.scores[name].p(5) == pytest.approx(want["precision"]["5"]["mean"], abs=1e-9)
         assert got.scores[name].precision[5].lo == pytest.approx(want["precision"]["5"]["lo"], abs=1e-9)

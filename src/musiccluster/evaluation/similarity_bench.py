@@ -23,6 +23,7 @@ musly, no full covariance; the timbre model is diagonal). Clip-level analyses ar
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -60,9 +61,10 @@ class SimilarityBenchmark:
     clip_s: float
     differences: dict[str, Any] = field(default_factory=dict)
 
-    def table(self) -> "pd.DataFrame":
+    def table(self, cost: bool = True) -> "pd.DataFrame":
         """One row per representation, best P@5 first: ``P@k`` as ``0.474 [0.434, 0.512]`` strings,
-        ``ΔP@5 vs musly`` (paired), ``ARI``/``NMI`` (3 decimals), ``clustering``, ``ms / clip``.
+        ``ΔP@5 vs musly`` (paired), ``ARI``/``NMI`` (3 decimals), ``clustering``, ``ms / clip``
+        (where ``cost``).
 
         Chapter: Similarity; command ``musiccluster evaluate``.
         """
@@ -78,9 +80,44 @@ class SimilarityBenchmark:
             row["ARI"] = f"{s.ari:.3f}" if s.ari is not None else ""
             row["NMI"] = f"{s.nmi:.3f}" if s.nmi is not None else ""
             row["clustering"] = s.clustering
-            row["ms / clip"] = f"{1000 * self.cost_s[name]:.0f}" if name in self.cost_s else ""
+            if cost:
+                row["ms / clip"] = f"{1000 * self.cost_s[name]:.0f}" if name in self.cost_s else ""
             rows.append(row)
         return pd.DataFrame(rows).set_index("representation")
+
+    def headline(self) -> dict[str, str]:
+        """Sentence fragments of the chapter's prose: the default's and musly's P@5, their paired
+        difference, the ARIs and a verdict (texts that say what is missing where a row is absent).
+
+        Chapter: Similarity.
+        """
+        def p5(name: str) -> str:
+            s = self.scores.get(name)
+            if s is None or 5 not in s.precision:
+                return "not measured here"
+            iv = s.precision[5]
+            return f"{iv.mean:.3f} [{iv.lo:.3f}, {iv.hi:.3f}]"
+
+        def ari(name: str) -> str:
+            s = self.scores.get(name)
+            return f"{s.ari:.3f}" if s is not None and s.ari is not None else "not measured here"
+
+        d = self.differences.get(DEFAULT)
+        if d is None:
+            verdict = "musly is not in this benchmark (the corpus has no audio)"
+        elif d.lo > 0:
+            verdict = "ahead of musly: the paired interval of the difference lies above zero"
+        elif d.hi < 0:
+            verdict = "behind musly: the paired interval of the difference lies below zero"
+        else:
+            verdict = "not clearly different from musly: the paired interval of the difference spans zero"
+        first = next(iter(self.scores.values()))
+        return {"default_p5": p5(DEFAULT), "musly_p5": p5(REFERENCE), "stats_p5": p5("stats26"),
+                "vae_p5": p5("vae"),
+                "difference": f"{d.mean:+.3f} [{d.lo:+.3f}, {d.hi:+.3f}]" if d is not None else "not measured here",
+                "default_ari": ari(DEFAULT), "musly_ari": ari(REFERENCE), "vae_ari": ari("vae"),
+                "verdict": verdict, "n_clips": str(first.n_clips), "chance": f"{first.chance:.3f}",
+                "n_clusters": str(first.n_clusters)}
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -280,8 +317,6 @@ def benchmark_for_params(params, *, data=None, n_jobs: int = 1, cache: bool = Tr
     ``benchmarks/similarity.py``: this runs inside a book build.
     ``n_clusters`` is the number of labels.
     """
-    from pathlib import Path
-
     from ..experiment import run_experiment
 
     result = run_experiment(params, data=data, progress=False, cache=cache, cache_dir=cache_dir, n_jobs=n_jobs)
@@ -307,3 +342,32 @@ def benchmark_for_params(params, *, data=None, n_jobs: int = 1, cache: bool = Tr
     return audio_benchmark([by_id[i] for i in ids], segment_rows=rows, corpus=result.data.source,
                            n_clusters=n_labels, with_musly=with_musly, seed=params.seed, n_jobs=n_jobs,
                            cache=cache, cache_dir=cache_dir, ks=ks, timed=False, descriptors=descriptors)
+
+
+#: The committed benchmark record (in a clone; an installed wheel has no benchmarks/).
+RECORDED = Path(__file__).resolve().parents[3] / "benchmarks" / "similarity.json"
+
+
+def recorded_figures(path=RECORDED) -> dict[str, str] | None:
+    """Figures of the committed ``benchmarks/similarity.json`` the chapter quotes, as texts; None if absent.
+
+    Chapter: Similarity. ``kaggle_default_p5`` / ``kaggle_stats_p5`` (the diagonal timbre model with
+    mutual proximity and the 26 statistics on the Kaggle 30-s table; ``tests/test_similarity.py``
+    recomputes them), and the median analysis milliseconds per 30-s clip of the stand-in corpus
+    (``ms_musly``, ``ms_timbre``, ``ms_stats``, ``ms_decode``).
+    """
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        return None
+    benches = json.loads(path.read_text(encoding="utf-8"))["benchmarks"]
+    stand_in = next(b for b in benches if b["corpus"].startswith("default stand-in"))
+    kaggle = next((b for b in benches if b["corpus"].startswith("Kaggle")), None)
+    out = {f"ms_{k}": f"{1000 * stand_in['cost_s'][row]:.0f}" for k, row in
+           (("musly", "musly"), ("timbre", DEFAULT), ("stats", "stats26"), ("decode", "decode"))}
+    if kaggle is not None:
+        for key, row in (("kaggle_default_p5", "timbre-diag-js-mp"), ("kaggle_stats_p5", "stats26")):
+            iv = kaggle["scores"][row]["precision"]["5"]
+            out[key] = f"{iv['mean']:.3f} [{iv['lo']:.3f}, {iv['hi']:.3f}]"
+    return out
