@@ -323,6 +323,8 @@ def benchmark_for_params(params, *, data=None, n_jobs: int = 1, cache: bool = Tr
     ids, labels = clip_order(result)
     rows = experiment_rows(result)
     n_labels = len(set(labels.tolist()))
+    if n_labels < 2 or len(ids) < 3:
+        raise ValueError("the similarity benchmark needs labels (two or more) and at least 3 clips")
     ks = tuple(k for k in (1, 5, 10) if k < len(ids))
     data_dir = None if params.data_dir is None else Path(params.data_dir).expanduser()
     if data_dir is not None and data_dir.is_file():
