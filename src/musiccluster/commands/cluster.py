@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..organize.options import BENCHMARK, DEFAULT_K_RANGE, DEFAULT_METHOD, METHODS, benchmark_line
-from . import params_from_args
+from ..organize.options import (BENCHMARK, CLUSTER_SEGMENT_SECONDS, DEFAULT_K_RANGE, DEFAULT_METHOD, METHODS,
+                                benchmark_line)
+from . import params_from_args, segment_seconds_arg, segment_seconds_value
 
 DESCRIPTION = """\
 Organise a music folder into playlists of similar-sounding tracks.
@@ -107,6 +108,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--model", metavar="MODEL_DIR", help="OUT_DIR/model of an earlier run (with --assign)")
     f = p.add_argument_group("features and VAE (defaults: the paper's)")
     f.add_argument("--segments", type=int, default=None, help=f"segments per track ({d.n_segments})")
+    f.add_argument("--segment-seconds", type=segment_seconds_arg, default=None, metavar="S",
+                   help=f"segments of S seconds, evenly spaced over each track, only those decoded "
+                        f"(default {CLUSTER_SEGMENT_SECONDS:g}; 'paper': equal division of each track). "
+                        f"With --assign it must match the model's scheme")
     f.add_argument("--n-mfcc", type=int, default=None, help=f"MFCCs ({d.n_mfcc})")
     f.add_argument("--min-segment", type=float, default=None,
                    help=f"shortest segment, s; shorter tracks are skipped ({d.min_segment_s:g})")
@@ -166,7 +171,10 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError(fixed[0].lstrip("-"), "is fixed by the saved model; leave it out with --assign")
         from ..organize.run import assign_library
 
+        seconds = (... if args.segment_seconds is None
+                   else segment_seconds_value(args.segment_seconds, None))
         result = assign_library(folder, args.model, args.out, cache=not args.no_cache,
+                                segment_seconds=seconds,
                                 cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,
                                 progress=not args.quiet, force=args.force)
     else:
@@ -179,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
         from ..params import Params
 
         # validated early; --k is the command's own (k=None: chosen), not the experiment's Params.k
-        params = params_from_args(args, k=Params().k)
+        params = params_from_args(args, k=Params().k, segment_seconds=segment_seconds_value(
+            args.segment_seconds, CLUSTER_SEGMENT_SECONDS))
         if args.k is not None and args.k < 2:
             raise ParameterError("k", f"must be >= 2, got {args.k}")
         from ..organize.run import organize_library

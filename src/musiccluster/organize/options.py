@@ -10,6 +10,11 @@ from __future__ import annotations
 #: clustered by K-Means), or a similarity between whole tracks clustered spectrally: the
 #: single-Gaussian timbre model, or musly (:mod:`.similar`).
 METHODS: tuple[str, ...] = ("vae", "pca", "raw", "timbre", "musly")
+#: Segment length (seconds) of ``musiccluster cluster`` when ``--segment-seconds`` is not given: the
+#: paper's segment length on GTZAN (30-s clips / 10), so tracks of any length give features on the
+#: time scale of a model trained on GTZAN's segments. (The library and the book default to the
+#: paper protocol, equal division: ``Params.segment_seconds = None``.)
+CLUSTER_SEGMENT_SECONDS: float = 3.0
 #: Range of k tried when k is not given (inclusive).
 DEFAULT_K_RANGE: tuple[int, int] = (2, 12)
 

@@ -178,7 +178,7 @@ def run_summary(mode: str, *, music_dir: Path, n_files: int, out: Path, tracks: 
         "method": method,
         "benchmark": _benchmark(method),
         "params": {name: getattr(params, name) for name in (
-            "n_segments", "n_mfcc", "min_segment_s", "latent_dim", "hidden_dim", "epochs", "lr",
+            "n_segments", "segment_seconds", "n_mfcc", "min_segment_s", "latent_dim", "hidden_dim", "epochs", "lr",
             "batch_size", "beta", "loss_reduction", "seed")},
         "assignment_rule": ASSIGNMENT_RULE,
         "playlist_order": ORDER_RULE,

@@ -333,21 +333,47 @@ def _model_params(model: LibraryModel, model_dir) -> Params:
                         f"{fp.get('feature_version')} at {fp.get('sr')} Hz; this musiccluster computes "
                         f"version {feature_version()} at {SR} Hz: retrain it")
     info_params = dict(model.info.get("params", {}))
+    seconds = fp.get("segment_seconds")  # absent: a model from before the fixed-length scheme
     return Params.from_dict({k: v for k, v in info_params.items() if k in Params.names()}).replace(
-        n_segments=fp["n_segments"], n_mfcc=fp["n_mfcc"], min_segment_s=float(fp["min_segment_s"]))
+        n_segments=fp["n_segments"], n_mfcc=fp["n_mfcc"], min_segment_s=float(fp["min_segment_s"]),
+        segment_seconds=None if seconds is None else float(seconds))
+
+
+def check_segment_scheme(params: Params, segment_seconds: Any, model_dir) -> None:
+    """Refuse to assign with a segment scheme other than the model's (one-line ParameterError).
+
+    Command: ``musiccluster cluster --assign --segment-seconds S``. ``segment_seconds`` is what the
+    user asked for: ``...`` (nothing: the model's scheme is used), None (the paper protocol) or
+    seconds. Features on another time scale than the model was trained on would be assigned to
+    clusters they do not fit.
+    """
+    from ..features.segments import scheme_name
+
+    if segment_seconds is ...:
+        return
+    asked = None if segment_seconds is None else float(segment_seconds)
+    if asked != params.segment_seconds:
+        raise ParameterError(
+            "segment-seconds", f"the model in {model_dir} was trained on "
+            f"{scheme_name(params.n_segments, params.segment_seconds)}, not "
+            f"{scheme_name(params.n_segments, asked)}: leave --segment-seconds out (the model's scheme "
+            f"is used) or retrain")
 
 
 def assign_library(music_dir: str | os.PathLike[str], model_dir: str | os.PathLike[str],
                    out_dir: str | os.PathLike[str], *, cache: bool = True,
                    cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
-                   scheduler: str | None = None, progress: bool = True, force: bool = False) -> LibraryResult:
+                   scheduler: str | None = None, progress: bool = True, force: bool = False,
+                   segment_seconds: Any = ...) -> LibraryResult:
     """Put the tracks of ``music_dir`` into the clusters of a saved model, without retraining.
 
     Command: ``musiccluster cluster --assign NEW_DIR --model OUT_DIR/model --out OUT2``.
     Features are extracted with the model's feature parameters; each track is
     assigned by the same rule as in training. Writes the same outputs as
     :func:`organize_library` (the map uses the training map's axes); the model
-    is not copied. ``out_dir`` may not hold the model or a training run's results; ``force`` as
+    is not copied. The tracks are segmented as the model's were (its ``segment_seconds``, recorded
+    in ``config.json``); a ``segment_seconds`` given here (seconds, or None for the paper
+    protocol) that differs is refused (:func:`check_segment_scheme`). ``out_dir`` may not hold the model or a training run's results; ``force`` as
     in :func:`organize_library`.
     """
     t_start = time.perf_counter()
@@ -358,6 +384,7 @@ def assign_library(music_dir: str | os.PathLike[str], model_dir: str | os.PathLi
         raise ParameterError("model", ASSIGN_REFUSAL.format(method=method))
     model = LibraryModel.load(model_dir)
     params = _model_params(model, model_dir)
+    check_segment_scheme(params, segment_seconds, model_dir)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     listing, out, cache_root = prepare(music_dir, out_dir, cache, cache_dir, progress, log)
