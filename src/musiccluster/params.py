@@ -27,7 +27,7 @@ LOSS_REDUCTIONS: tuple[str, ...] = ("sum", "mean", "mse_mean_kl_sum")
 
 @dataclass(frozen=True)
 class FeatureParams:
-    """What decides a clip's features: segments per clip, MFCCs, shortest segment, sample rate.
+    """What decides a clip's features: segments per clip, MFCCs, shortest segment, sample rate, scheme.
 
     One object passed through the feature stage (:func:`musiccluster.features.extract_features`
     and the per-clip cache key) instead of four positional numbers; ``Params.features`` gives it
@@ -38,6 +38,9 @@ class FeatureParams:
     n_mfcc: int = 13
     min_segment_s: float = 1.0
     sr: int = SR
+    #: None: the paper protocol (equal division of each clip); a number: ``n_segments`` segments of
+    #: that many seconds, evenly spaced over the track (:func:`musiccluster.features.segments.fixed_bounds`).
+    segment_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class Params:
         :func:`musiccluster.model.vae_loss`.
     min_segment_s : float
         Segments shorter than this are not made; shorter clips are skipped.
+    segment_seconds : float or None
+        ``None`` (the paper protocol): each clip is divided into ``n_segments`` equal segments.
+        A number: ``n_segments`` segments of that many seconds, evenly spaced over each track (a
+        track shorter than ``n_segments * segment_seconds`` gets overlapping segments, one
+        shorter than a segment is skipped), so that tracks of any length give features on one
+        time scale; only those spans are decoded. ``musiccluster cluster`` uses 3 s by default.
     corpus_clips_per_style, corpus_duration : int, float
         Size of the embedded default corpus (used only when ``data_dir`` is None).
     exclude : str or None
@@ -92,6 +101,7 @@ class Params:
     beta: float = 1.0
     loss_reduction: str = "sum"
     min_segment_s: float = 1.0
+    segment_seconds: float | None = None
     corpus_clips_per_style: int = 20
     corpus_duration: float = 30.0
     exclude: str | None = None
@@ -126,11 +136,13 @@ class Params:
         if self.min_segment_s * SR < N_FFT:
             raise ParameterError("min_segment_s", f"must be at least one FFT frame ({N_FFT} samples at {SR} Hz "
                                  f"= {N_FFT / SR:.3f} s), got {self.min_segment_s:g}")
+        self._validate_segment_seconds()
         if self.loss_reduction not in LOSS_REDUCTIONS:
             raise ParameterError(
                 "loss_reduction", f"must be one of {', '.join(LOSS_REDUCTIONS)}; got {self.loss_reduction!r}"
             )
-        if self.data_dir is None and self.corpus_duration / self.n_segments < self.min_segment_s:
+        if (self.data_dir is None and self.segment_seconds is None
+                and self.corpus_duration / self.n_segments < self.min_segment_s):
             raise ParameterError(
                 "corpus_duration", f"{self.corpus_duration:g} s clips cannot make {self.n_segments} segments "
                 f"of at least min_segment_s={self.min_segment_s:g} s")
@@ -152,10 +164,24 @@ class Params:
             if str(self.exclude) not in NAMED_EXCLUDE_LISTS and not Path(self.exclude).expanduser().is_file():
                 raise ParameterError("exclude", f"no such file: {self.exclude}")
 
+    def _validate_segment_seconds(self) -> None:
+        value = self.segment_seconds
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ParameterError("segment_seconds", f"must be a finite number of seconds or None, got {value!r}")
+        if value * SR < N_FFT or value < self.min_segment_s:
+            raise ParameterError("segment_seconds", f"must be at least one FFT frame ({N_FFT / SR:.3f} s) and "
+                                 f"at least min_segment_s={self.min_segment_s:g}, got {value:g}")
+        if self.data_dir is None and value > self.corpus_duration:
+            raise ParameterError("segment_seconds", f"is {value:g} s but the default corpus's clips are "
+                                 f"{self.corpus_duration:g} s long")
+
     @property
     def features(self) -> FeatureParams:
         """The feature parameters of this experiment."""
-        return FeatureParams(self.n_segments, self.n_mfcc, self.min_segment_s)
+        seconds = None if self.segment_seconds is None else float(self.segment_seconds)
+        return FeatureParams(self.n_segments, self.n_mfcc, self.min_segment_s, segment_seconds=seconds)
 
     # ------------------------------------------------------------- conversion
     @classmethod
@@ -209,6 +235,7 @@ def _coerce(name: str, value: Any, type_name: str) -> Any:
     text = value.strip()
     if "None" in type_name and text.lower() in {"none", "null", ""}:
         return None
+    type_name = type_name.replace(" | None", "")
     try:
         if type_name == "int":
             return int(text)

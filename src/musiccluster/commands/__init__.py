@@ -11,6 +11,7 @@ import warnings
 #: option that sets a parameter; :func:`params_from_args` is the one builder of ``Params`` from them.
 PARAM_OPTIONS: dict[str, str] = {
     "segments": "n_segments", "n_mfcc": "n_mfcc", "min_segment": "min_segment_s",
+    "segment_seconds": "segment_seconds",
     "latent_dim": "latent_dim", "hidden_dim": "hidden_dim", "epochs": "epochs", "lr": "lr",
     "batch_size": "batch_size", "beta": "beta", "loss_reduction": "loss_reduction", "k": "k",
     "seed": "seed", "corpus_size": "corpus_clips_per_style", "exclude": "exclude",
@@ -28,11 +29,38 @@ def params_from_args(args: argparse.Namespace, **fixed):
 
     values = {field: getattr(args, dest) for dest, field in PARAM_OPTIONS.items()
               if getattr(args, dest, None) is not None}
+    if values.get("segment_seconds") == PAPER_SCHEME:
+        values["segment_seconds"] = None
     data = getattr(args, "features", None) or getattr(args, "data", None) or getattr(args, "data_dir", None)
     if data is not None:
         values["data_dir"] = data
     values.update(fixed)
     return Params(**values)
+
+
+#: What ``--segment-seconds`` takes for the paper protocol (equal division of each track).
+PAPER_SCHEME = "paper"
+
+
+def segment_seconds_arg(text: str) -> float | str:
+    """``--segment-seconds``: a number of seconds, or ``paper`` (equal division; stored as ``paper``).
+
+    Command: ``musiccluster features | cluster``. The value is checked by
+    :class:`~musiccluster.params.Params` (``segment_seconds``).
+    """
+    if text.strip().lower() in {PAPER_SCHEME, "none", "equal"}:
+        return PAPER_SCHEME
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds (e.g. 3) or '{PAPER_SCHEME}', got {text!r}") from None
+
+
+def segment_seconds_value(value: float | str | None, default: float | None) -> float | None:
+    """The ``Params.segment_seconds`` an option value stands for (None: the paper protocol)."""
+    if value is None:
+        return default
+    return None if value == PAPER_SCHEME else float(value)
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import params_from_args, print_skip_report, quiet_skip_warnings
+from . import params_from_args, print_skip_report, quiet_skip_warnings, segment_seconds_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data_dir", metavar="DATA_DIR", nargs="?", default=None,
                    help="audio folder (omit for the embedded synthetic corpus)")
     p.add_argument("--segments", type=int, default=d.n_segments, help=f"segments per clip ({d.n_segments})")
+    p.add_argument("--segment-seconds", type=segment_seconds_arg, default=None, metavar="S",
+                   help="segments of S seconds, evenly spaced over each track, only those decoded "
+                        "(default 'paper': equal division of each clip, the paper protocol)")
     p.add_argument("--n-mfcc", type=int, default=d.n_mfcc, help=f"MFCCs ({d.n_mfcc})")
     p.add_argument("--min-segment", type=float, default=d.min_segment_s,
                    help=f"minimum segment length, s ({d.min_segment_s:g})")

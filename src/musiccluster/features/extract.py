@@ -30,14 +30,17 @@ from ..threads import single_threaded
 from .decoder_messages import decoder_messages
 from .featureset import META_COLUMNS, FeatureSet
 from .mfcc import feature_names, mfcc_stats
-from .segments import SkipClip, load_audio, segment_bounds
+from .decode import fixed_segments, stream_equal_segments
+from .segments import SkipClip, fixed_bounds, load_audio, segment_bounds
+from .workers import can_fork, forked_map, plan_workers
 
 #: Bump when the numbers produced for a clip change (invalidates the cache). The cache key also
 #: holds a fingerprint of the source of this module and of ``segments``, so an edit there can never
 #: serve features computed by the old code, and the versions of librosa, numpy, scipy, soundfile
 #: (and libsndfile) and soxr, so an upgraded dependency cannot either (see ``_clip_key``).
 FEATURE_VERSION = "1"
-_FEATURE_SOURCES = ("features/extract.py", "features/mfcc.py", "features/segments.py", "_constants.py")
+_FEATURE_SOURCES = ("features/extract.py", "features/mfcc.py", "features/segments.py", "features/decode.py",
+                    "_constants.py")
 #: Clips whose peak stays below this level (dBFS) are skipped as silent.
 SILENCE_DBFS = -80.0
 
@@ -75,7 +78,7 @@ def _clip_key(path: Path, fp: FeatureParams) -> str:
         "path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
         "ctime_ns": st.st_ctime_ns, "ino": st.st_ino, "content": _content_fingerprint(path, st.st_size),
         "n_segments": fp.n_segments, "n_mfcc": fp.n_mfcc, "min_segment_s": fp.min_segment_s,
-        "sr": fp.sr, "version": FEATURE_VERSION, "code": _feature_code(), "libs": _dependency_versions(),
+        "segment_seconds": fp.segment_seconds, "sr": fp.sr, "version": FEATURE_VERSION, "code": _feature_code(), "libs": _dependency_versions(),
     }, length=32)
 
 
@@ -122,7 +125,11 @@ def clip_features(path: str | Path, fp: FeatureParams = FeatureParams()
     path : path-like
         The audio file.
     fp : FeatureParams
-        Segments per clip, MFCCs, shortest segment and sample rate.
+        Segments per clip, MFCCs, shortest segment, sample rate and segment scheme: equal
+        division of the decoded clip (``segment_seconds`` None, the paper protocol; a track
+        longer than :data:`~musiccluster.features.decode.STREAM_ABOVE_S` is decoded and
+        summarised block by block) or ``n_segments`` spans of ``segment_seconds`` evenly spaced
+        over the track, only those decoded (:func:`~musiccluster.features.decode.fixed_segments`).
 
     Returns
     -------
@@ -138,18 +145,45 @@ def clip_features(path: str | Path, fp: FeatureParams = FeatureParams()
         With the reason the clip cannot be used.
     """
     sr = fp.sr
-    y = load_audio(path, sr=sr)
-    bounds = segment_bounds(len(y), fp.n_segments, sr, fp.min_segment_s)
-    peak = float(np.max(np.abs(y))) if y.size else 0.0
-    if peak <= 10 ** (SILENCE_DBFS / 20):
-        raise SkipClip(f"silent (peak below {SILENCE_DBFS:g} dBFS)")
+    if fp.segment_seconds is not None:
+        segments, n = fixed_segments(path, fp.n_segments, fp.segment_seconds, sr)
+        bounds = fixed_bounds(n, fp.n_segments, fp.segment_seconds, sr)
+        return _segment_features(segments, fp, "in its segments"), n / sr, bounds
     # One BLAS thread: the same bits in a worker process, in the main process and on
     # any core count (parallelism comes from processing clips side by side).
     with single_threaded():
-        X = np.stack([mfcc_stats(y[a:b], sr=sr, n_mfcc=fp.n_mfcc) for a, b in bounds])
+        streamed = stream_equal_segments(path, fp.n_segments, fp.n_mfcc, sr, fp.min_segment_s)
+    if streamed is not None:
+        X, n, peak = streamed
+        _check_peak(peak)
+        _check_finite(X)
+        return X, n / sr, segment_bounds(n, fp.n_segments, sr, fp.min_segment_s)
+    y = load_audio(path, sr=sr)
+    bounds = segment_bounds(len(y), fp.n_segments, sr, fp.min_segment_s)
+    X = _segment_features([y[a:b] for a, b in bounds], fp, "")
+    return X, len(y) / sr, bounds
+
+
+def _check_peak(peak: float, where: str = "") -> None:
+    if peak <= 10 ** (SILENCE_DBFS / 20):
+        raise SkipClip(f"silent (peak below {SILENCE_DBFS:g} dBFS{' ' + where if where else ''})")
+
+
+def _check_finite(X: np.ndarray) -> None:
     if not np.all(np.isfinite(X)):
         raise SkipClip("features are not finite")
-    return X, len(y) / sr, bounds
+
+
+def _segment_features(segments: list[np.ndarray], fp: FeatureParams, where: str) -> np.ndarray:
+    """The 26 statistics of each segment, after the silence and finiteness checks (one BLAS thread)."""
+    for seg in segments:
+        if not np.all(np.isfinite(seg)):
+            raise SkipClip("audio contains NaN or infinite samples")
+    _check_peak(max((float(np.max(np.abs(s))) for s in segments if s.size), default=0.0), where)
+    with single_threaded():
+        X = np.stack([mfcc_stats(s, sr=fp.sr, n_mfcc=fp.n_mfcc) for s in segments])
+    _check_finite(X)
+    return X
 
 
 def _cache_entry(path: Path, fp: FeatureParams, cache_folder: Path) -> Path:
@@ -253,7 +287,10 @@ def extract_features(
     cache_dir : path-like, optional
         Cache root (default: :func:`musiccluster.cache.cache_dir`).
     n_jobs : int
-        joblib workers (-1: all cores).
+        Worker processes: 1 computes in this process; -1 (default) chooses from the work and the
+        cost of starting a worker (:func:`~musiccluster.features.workers.choose_workers`; forked
+        workers on Linux start in milliseconds, so 2 cores pay off from a few clips on); another
+        count is used as given.
     progress : bool
         Show a tqdm progress bar.
     backend : str, optional
@@ -271,7 +308,6 @@ def extract_features(
     NoUsableClips
         If no clip at all could be used; its ``skipped`` holds every clip's reason.
     """
-    from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     clips = list(clips)
@@ -281,27 +317,62 @@ def extract_features(
     # Finished clips are read here, so an unchanged rerun starts no worker process at all.
     results = _read_cached(clips, fp, folder)
     todo = [i for i, r in enumerate(results) if r is None]
-    jobs = [delayed(_cached_clip_features)(clips[i].path, fp, folder) for i in todo]
-    bar = tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
-               disable=not progress, leave=False)
+    argsets = [(clips[i].path, fp, folder) for i in todo]
     unwritten: list[tuple[str, str]] = []
-    with (workers(len(todo)) if workers is not None else contextlib.nullcontext()), bar:
-        if n_jobs == 1 or len(jobs) <= 1:
-            results_iter = (fn(*args, **kw) for fn, args, kw in jobs)
-        else:
-            results_iter = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator",
-                                    batch_size="auto")(jobs)
-        for i, (X, duration, reason, problem) in zip(todo, results_iter):
-            results[i] = (X, duration, reason)
-            if problem is not None:
-                unwritten.append((str(clips[i].path), problem))
-            bar.update()
+    with workers(len(todo)) if workers is not None else contextlib.nullcontext():
+        results_iter = _computed(argsets, fp, n_jobs, backend)  # workers start before the bar's thread
+        with tqdm(total=len(clips), initial=len(clips) - len(todo), desc="features", unit="clip",
+                  disable=not progress, leave=False) as bar:
+            for i, (X, duration, reason, problem) in zip(todo, results_iter):
+                results[i] = (X, duration, reason)
+                if problem is not None:
+                    unwritten.append((str(clips[i].path), problem))
+                bar.update()
     if unwritten:
         warnings.warn(
             f"feature cache not written for {len(unwritten)} clip(s) under {folder} (first: "
             f"{unwritten[0][0]}: {unwritten[0][1]}); their features are used but will be computed "
             "again next run", RuntimeWarning, stacklevel=2)
     return _assemble(clips, results, fp, source, warn_skips)
+
+
+def _computed(argsets: list[tuple], fp: FeatureParams, n_jobs: int, backend: str | None):
+    """The worker results of ``argsets``, in order: in this process, on forked workers, or by joblib.
+
+    Local work (no joblib backend chosen, none configured by ``joblib.parallel_config``) uses
+    :func:`~musiccluster.features.workers.plan_workers`: ``n_jobs=-1`` picks the count from the
+    work and the start-up cost, and the workers are forked where that is safe (Linux, no other
+    thread); otherwise joblib runs them (loky, or the configured backend such as Dask).
+    """
+    def serial():
+        return (_cached_clip_features(*args) for args in argsets)
+
+    if n_jobs == 1 or len(argsets) <= 1:
+        return serial()
+    from joblib.parallel import get_active_backend
+
+    local = backend in (None, "loky") and type(get_active_backend()[0]).__name__ == "LokyBackend"
+    if local:
+        fork = can_fork()
+        n_jobs = plan_workers(n_jobs, len(argsets), fp.n_segments, fp.segment_seconds, fork)
+        if n_jobs == 1:
+            return serial()
+        if fork:
+            _warm_up(fp)
+            return forked_map(_cached_clip_features, argsets, n_jobs)
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=n_jobs, backend=backend, return_as="generator", batch_size="auto")(
+        delayed(_cached_clip_features)(*args) for args in argsets)
+
+
+def _warm_up(fp: FeatureParams) -> None:
+    """Load, once in this process, what librosa imports lazily on its first MFCC and resampling
+    (scipy's signal and FFT modules, soxr, the mel filterbank), so that forked workers inherit it
+    instead of each paying ~1 s for it."""
+    with single_threaded():
+        mfcc_stats(np.zeros(4 * 2048, dtype=np.float32), sr=fp.sr, n_mfcc=fp.n_mfcc)
+        librosa.resample(np.zeros(256, dtype=np.float32), orig_sr=2 * fp.sr, target_sr=fp.sr, res_type="soxr_hq")
 
 
 def _assemble(clips, results, fp: FeatureParams, source: str, warn_skips: bool = True) -> FeatureSet:
@@ -311,13 +382,17 @@ def _assemble(clips, results, fp: FeatureParams, source: str, warn_skips: bool =
         if reason is not None:
             skipped.append({"path": str(clip.path), "reason": reason})
             continue
-        seg_len = int(duration * sr) // n_segments
+        if fp.segment_seconds is None:
+            seg_len = int(duration * sr) // n_segments
+            spans = [(i * seg_len, (i + 1) * seg_len) for i in range(n_segments)]
+        else:
+            spans = fixed_bounds(int(round(duration * sr)), n_segments, fp.segment_seconds, sr)
         ext = clip.path.suffix.lstrip(".") or "wav"
         for i in range(X.shape[0]):
             name = f"{clip.stem}.{ext}" if n_segments == 1 else f"{clip.stem}.{i}.{ext}"
             rows.append({
                 "filename": name, "clip_id": clip.clip_id, "segment": i, "label": clip.label,
-                "path": str(clip.path), "start_s": i * seg_len / sr, "end_s": (i + 1) * seg_len / sr,
+                "path": str(clip.path), "start_s": spans[i][0] / sr, "end_s": spans[i][1] / sr,
                 "clip_duration_s": duration,
             })
         blocks.append(X)

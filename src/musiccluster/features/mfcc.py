@@ -46,8 +46,51 @@ def mfcc_stats(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> np.ndarray:
     Chapter: MFCC features.
     """
     y = np.asarray(y, dtype=np.float32)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(_mel_power(y, sr)), n_mfcc=n_mfcc).astype(np.float64)
+    return _stats_of_mel(_mel_power(y, sr), n_mfcc)
+
+
+def _stats_of_mel(mel: np.ndarray, n_mfcc: int) -> np.ndarray:
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=n_mfcc).astype(np.float64)
     return np.concatenate([mfcc.mean(axis=1), mfcc.var(axis=1)])
+
+
+class SegmentStats:
+    """:func:`mfcc_stats` of a segment fed in pieces: memory bounded by the mel spectrogram.
+
+    Chapter *MFCC features* (long tracks, :mod:`musiccluster.features.decode`). :meth:`feed`
+    takes the segment's samples in order; :meth:`result` gives the 26 numbers. The frames are
+    those of ``librosa.stft(center=True)`` with zero padding (a frame of ``N_FFT`` samples
+    every ``HOP_LENGTH``), computed ``block_frames`` at a time; only their mel powers
+    (``N_MELS`` floats per frame, ~8 MB for six minutes) are kept, since ``power_to_db``'s
+    ``top_db`` floor needs the segment's maximum. Equal to :func:`mfcc_stats` of the whole
+    segment to float tolerance (the mel products are computed in blocks).
+    """
+
+    def __init__(self, sr: int = SR, n_mfcc: int = 13, block_frames: int = 1024):
+        self.sr, self.n_mfcc, self.block_frames = sr, n_mfcc, block_frames
+        self._buf = np.zeros(N_FFT // 2, dtype=np.float32)  # center=True's left padding
+        self._mels: list[np.ndarray] = []
+
+    def _frames(self, y: np.ndarray) -> None:
+        S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=False)) ** 2.0
+        self._mels.append(np.einsum("...ft,mf->...mt", S, _mel_basis(self.sr, N_FFT, N_MELS, "float32"),
+                                    optimize=True))
+
+    def feed(self, y: np.ndarray) -> None:
+        """Append the segment's next samples."""
+        self._buf = np.concatenate([self._buf, np.asarray(y, dtype=np.float32)])
+        need = N_FFT + HOP_LENGTH * (self.block_frames - 1)
+        while len(self._buf) >= need:
+            self._frames(self._buf[:need])
+            self._buf = self._buf[self.block_frames * HOP_LENGTH:]
+
+    def result(self) -> np.ndarray:
+        """``[mean_1 .. mean_n, var_1 .. var_n]`` of the samples fed (float64)."""
+        rest = np.concatenate([self._buf, np.zeros(N_FFT // 2, dtype=np.float32)])
+        if len(rest) >= N_FFT:
+            self._frames(rest)
+        self._buf = np.zeros(0, dtype=np.float32)
+        return _stats_of_mel(np.concatenate(self._mels, axis=1), self.n_mfcc)
 
 
 @functools.lru_cache(maxsize=16)

@@ -6,6 +6,10 @@ mono 22 050 Hz (stereo is averaged, other rates resampled with soxr, as
 equal length ``len(y) // n_segments``; the few samples left over at the end are
 dropped. A clip whose segments would be shorter than ``min_segment_s`` is not
 segmented: it is skipped with that reason.
+
+The other scheme, for music libraries (``segment_seconds``; command ``musiccluster cluster``
+by default): ``n_segments`` segments of a fixed length, evenly spaced over the track
+(:func:`fixed_bounds`), so that tracks of any length give features on the same time scale.
 """
 
 from __future__ import annotations
@@ -154,3 +158,54 @@ def split_segments(
 ) -> list[np.ndarray]:
     """Cut a signal into segments (views, no copies); see :func:`segment_bounds`."""
     return [y[a:b] for a, b in segment_bounds(len(y), n_segments, sr, min_segment_s)]
+
+
+def fixed_bounds(
+    n_samples: int, n_segments: int = 10, segment_seconds: float = 3.0, sr: int = SR
+) -> list[tuple[int, int]]:
+    """Sample ranges of ``n_segments`` segments of ``segment_seconds`` each, evenly spaced over a track.
+
+    Command: ``musiccluster cluster`` (``--segment-seconds``). The first segment starts at the
+    first sample, the last one ends at the last sample, the others start at equal steps in
+    between (rounded down to a sample); a single segment is centred. On a track of exactly
+    ``n_segments * segment_seconds`` the segments are the equal division of the paper protocol
+    (:func:`segment_bounds`). A track shorter than that but at least one segment long still gets
+    ``n_segments`` segments: they overlap (every track has the same number of segments, so the
+    same weight in a cluster vote); a track shorter than one segment is skipped.
+
+    Raises
+    ------
+    SkipClip
+        If the track is shorter than one segment.
+    """
+    length = int(round(segment_seconds * sr))
+    if length <= 0 or n_samples < length:
+        raise SkipClip(f"too short: {n_samples / sr:.2f} s is shorter than one segment of "
+                       f"{segment_seconds:g} s")
+    if n_segments == 1:
+        starts = [(n_samples - length) // 2]
+    else:
+        starts = [i * (n_samples - length) // (n_segments - 1) for i in range(n_segments)]
+    return [(a, a + length) for a in starts]
+
+
+def scheme_bounds(n_samples: int, n_segments: int, segment_seconds: float | None, sr: int = SR,
+                  min_segment_s: float = 1.0) -> list[tuple[int, int]]:
+    """The segments of a track under either scheme: equal division (``segment_seconds`` None,
+    :func:`segment_bounds`) or fixed length (:func:`fixed_bounds`).
+
+    Chapter *Data and augmentation*; command ``musiccluster cluster``.
+    """
+    if segment_seconds is None:
+        return segment_bounds(n_samples, n_segments, sr, min_segment_s)
+    return fixed_bounds(n_samples, n_segments, segment_seconds, sr)
+
+
+def scheme_name(n_segments: int, segment_seconds: float | None) -> str:
+    """How a segment scheme is written for a person: ``10 equal segments`` or ``10 x 3 s``.
+
+    Command: ``musiccluster cluster --assign`` (its refusal names both schemes).
+    """
+    if segment_seconds is None:
+        return f"{n_segments} equal segments per track (paper protocol)"
+    return f"{n_segments} x {segment_seconds:g} s segments per track"

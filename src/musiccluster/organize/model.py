@@ -63,7 +63,9 @@ class LibraryModel:
     ----------
     method : {'vae', 'pca', 'raw'}
     feature_params : dict
-        ``n_segments``, ``n_mfcc``, ``min_segment_s``, ``sr``, ``feature_version``.
+        ``n_segments``, ``segment_seconds`` (None: equal division, the paper protocol), ``n_mfcc``,
+        ``min_segment_s``, ``sr``, ``feature_version``. A model written before ``segment_seconds``
+        existed has none: it was trained on equal division.
     scaler : sklearn.preprocessing.StandardScaler
         Fitted on the training segments.
     pca : sklearn.decomposition.PCA or None
@@ -301,7 +303,8 @@ def fit_embedding(X: np.ndarray, method: str, params: Params,
     if method not in METHODS:
         raise ParameterError("method", f"must be one of {', '.join(METHODS)}; got {method!r}")
     Xs, scaler = standardize(X)
-    feature_params = {"n_segments": params.n_segments, "n_mfcc": params.n_mfcc,
+    feature_params = {"n_segments": params.n_segments, "segment_seconds": params.features.segment_seconds,
+                      "n_mfcc": params.n_mfcc,
                       "min_segment_s": params.min_segment_s, "sr": SR, "feature_version": feature_version()}
     model = LibraryModel(method=method, feature_params=feature_params, scaler=scaler)
     if method == "pca":

@@ -25,6 +25,7 @@ run). Memory and time at scale, and what Dask workers need: ``benchmarks/README.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -49,6 +50,7 @@ from .options import DEFAULT_K_RANGE, METHODS
 from .outdir import claim_output, written_files
 from .outputs import run_summary, skipped_frame, tracks_frame, write_outputs, write_skipped
 from .scan import inside, prepare
+from .similar import ASSIGN_REFUSAL, MARKER as SIMILARITY_MARKER, SIMILARITY_METHODS, organize_by_similarity
 
 
 @dataclass
@@ -134,8 +136,10 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         :data:`~.choose_k.K_CRITERION`.
     k_range : (int, int)
         Inclusive range tried when ``k`` is None.
-    method : {'vae', 'pca', 'raw'}
-        Embedding clustered by K-Means.
+    method : {'vae', 'pca', 'raw', 'timbre', 'musly'}
+        Segment embedding clustered by K-Means, or a similarity between whole tracks clustered
+        spectrally (:mod:`.similar`; the command's default is
+        :data:`~.options.DEFAULT_METHOD`, this function's stays the paper's VAE).
     params : Params or dict, optional
         Feature and VAE parameters (``n_segments``, ``n_mfcc``, ``min_segment_s``,
         ``latent_dim``, ``hidden_dim``, ``epochs``, ``lr``, ``batch_size``, ``beta``,
@@ -170,11 +174,19 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     log = _log(progress)
     params = _resolve_params(params, param_overrides)
     _check_train_args(k, k_range, method)
+    if scheduler and method in SIMILARITY_METHODS:
+        raise ParameterError("scheduler", f"is for --method vae, pca or raw; {method} analyses the tracks locally")
     timings: dict[str, float] = {}
     t = time.perf_counter()
     listing, out, cache_root = prepare(music_dir, out_dir, cache, cache_dir, progress, log)
     timings["scan"] = time.perf_counter() - t
     with claim_output(out, listing.root, mode="train", force=force) as claim:
+        if method in SIMILARITY_METHODS:
+            df, skipped, summary, model, files = organize_by_similarity(
+                listing, out, method=method, k=k, k_range=k_range, params=params, cache=cache,
+                cache_root=cache_root, n_jobs=n_jobs, progress=progress, timings=timings, t_start=t_start, log=log)
+            claim.finish(written_files(summary, [f"model/{SIMILARITY_MARKER}"]))
+            return LibraryResult(df, skipped, summary, model, out, files)
         t = time.perf_counter()
         fs = _features(listing, params, out, cache, cache_root, n_jobs, scheduler, progress)
         timings["features"] = time.perf_counter() - t
@@ -203,6 +215,8 @@ def cluster_features(fs, out_dir: str | os.PathLike[str], *, k: int | None = Non
     t_start = time.perf_counter()
     params = _resolve_params(params, param_overrides)
     _check_train_args(k, k_range, method)
+    if method in SIMILARITY_METHODS:
+        raise ParameterError("method", f"{method} analyses the audio itself: use organize_library, not features")
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
@@ -319,27 +333,58 @@ def _model_params(model: LibraryModel, model_dir) -> Params:
                         f"{fp.get('feature_version')} at {fp.get('sr')} Hz; this musiccluster computes "
                         f"version {feature_version()} at {SR} Hz: retrain it")
     info_params = dict(model.info.get("params", {}))
+    seconds = fp.get("segment_seconds")  # absent: a model from before the fixed-length scheme
     return Params.from_dict({k: v for k, v in info_params.items() if k in Params.names()}).replace(
-        n_segments=fp["n_segments"], n_mfcc=fp["n_mfcc"], min_segment_s=float(fp["min_segment_s"]))
+        n_segments=fp["n_segments"], n_mfcc=fp["n_mfcc"], min_segment_s=float(fp["min_segment_s"]),
+        segment_seconds=None if seconds is None else float(seconds))
+
+
+def check_segment_scheme(params: Params, segment_seconds: Any, model_dir) -> None:
+    """Refuse to assign with a segment scheme other than the model's (one-line ParameterError).
+
+    Command: ``musiccluster cluster --assign --segment-seconds S``. ``segment_seconds`` is what the
+    user asked for: ``...`` (nothing: the model's scheme is used), None (the paper protocol) or
+    seconds. Features on another time scale than the model was trained on would be assigned to
+    clusters they do not fit.
+    """
+    from ..features.segments import scheme_name
+
+    if segment_seconds is ...:
+        return
+    asked = None if segment_seconds is None else float(segment_seconds)
+    if asked != params.segment_seconds:
+        raise ParameterError(
+            "segment-seconds", f"the model in {model_dir} was trained on "
+            f"{scheme_name(params.n_segments, params.segment_seconds)}, not "
+            f"{scheme_name(params.n_segments, asked)}: leave --segment-seconds out (the model's scheme "
+            f"is used) or retrain")
 
 
 def assign_library(music_dir: str | os.PathLike[str], model_dir: str | os.PathLike[str],
                    out_dir: str | os.PathLike[str], *, cache: bool = True,
                    cache_dir: str | os.PathLike[str] | None = None, n_jobs: int = -1,
-                   scheduler: str | None = None, progress: bool = True, force: bool = False) -> LibraryResult:
+                   scheduler: str | None = None, progress: bool = True, force: bool = False,
+                   segment_seconds: Any = ...) -> LibraryResult:
     """Put the tracks of ``music_dir`` into the clusters of a saved model, without retraining.
 
     Command: ``musiccluster cluster --assign NEW_DIR --model OUT_DIR/model --out OUT2``.
     Features are extracted with the model's feature parameters; each track is
     assigned by the same rule as in training. Writes the same outputs as
     :func:`organize_library` (the map uses the training map's axes); the model
-    is not copied. ``out_dir`` may not hold the model or a training run's results; ``force`` as
+    is not copied. The tracks are segmented as the model's were (its ``segment_seconds``, recorded
+    in ``config.json``); a ``segment_seconds`` given here (seconds, or None for the paper
+    protocol) that differs is refused (:func:`check_segment_scheme`). ``out_dir`` may not hold the model or a training run's results; ``force`` as
     in :func:`organize_library`.
     """
     t_start = time.perf_counter()
     log = _log(progress)
+    marker = Path(model_dir).expanduser() / SIMILARITY_MARKER
+    if marker.is_file():
+        method = str(json.loads(marker.read_text(encoding="utf-8")).get("method", "similarity"))
+        raise ParameterError("model", ASSIGN_REFUSAL.format(method=method))
     model = LibraryModel.load(model_dir)
     params = _model_params(model, model_dir)
+    check_segment_scheme(params, segment_seconds, model_dir)
     timings: dict[str, float] = {}
     t = time.perf_counter()
     listing, out, cache_root = prepare(music_dir, out_dir, cache, cache_dir, progress, log)
