@@ -22,8 +22,11 @@ DESCRIPTION = """\
 Organise a music folder into playlists of similar-sounding tracks.
 
 MUSIC_DIR is searched recursively for wav, flac, ogg, mp3, au, aiff and m4a/opus
-(where a decoder can read them); other files are ignored. Each track is cut into
-segments, 13 MFCC means + variances are computed per segment (cached, in parallel),
+(where a decoder can read them); other files are ignored. From each track 10 segments
+of 3 s are taken, evenly spaced from its start to its end (only those are decoded:
+tracks of any length give features on GTZAN's 3-s time scale; --segment-seconds,
+--segments; 'paper' divides each track into equal parts instead), 13 MFCC means +
+variances are computed per segment (cached, in parallel),
 the z-scored features are embedded (the paper's VAE by default), the segments are
 clustered with K-Means, and each track goes to the cluster most of its segments
 fall in (ties: the nearest centre on average); its confidence is the share of its
@@ -115,7 +118,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="feature cache (default: $MUSICCLUSTER_CACHE or the user cache folder); "
                         "must not be inside MUSIC_DIR")
     r.add_argument("--no-cache", action="store_true", help="neither read nor write the feature cache")
-    r.add_argument("--jobs", type=int, default=-1, help="local worker processes (default: all cores)")
+    r.add_argument("--jobs", type=int, default=-1,
+                   help="local worker processes (default -1: up to all cores, as many as pay for their "
+                        "start-up on this much work; 1: this process only)")
     r.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler (tcp://host:8786): extract features on that cluster")
     r.add_argument("--quiet", action="store_true", help="no progress bars or step messages")
