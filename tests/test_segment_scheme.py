@@ -232,6 +232,8 @@ def test_default_workers_are_forked_and_give_the_same_bits(audio_dir, monkeypatc
     seq = extract_features(clips, FeatureParams(3), cache=False, n_jobs=1, progress=False)
     monkeypatch.setattr(workers, "n_cores", lambda: 2)
     monkeypatch.setattr(joblib, "Parallel", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loky")))
+    # (a test run earlier in this process, e.g. the Dask one, may have left threads: that case is below)
+    monkeypatch.setattr("musiccluster.features.extract.can_fork", lambda: True)
     forked: list[int] = []
     original = workers.forked_map
     monkeypatch.setattr("musiccluster.features.extract.forked_map",
@@ -242,10 +244,12 @@ def test_default_workers_are_forked_and_give_the_same_bits(audio_dir, monkeypatc
     # with another thread running, no fork: joblib's loky workers (here: the patched joblib) instead
     import threading
 
+    monkeypatch.setattr("musiccluster.features.extract.can_fork", workers.can_fork)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
+        assert not workers.can_fork()
         with pytest.raises(AssertionError, match="loky"):
             extract_features(clips, FeatureParams(3), cache=False, n_jobs=2, progress=False)
     finally:
