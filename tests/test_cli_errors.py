@@ -144,3 +144,56 @@ def test_evaluate_on_a_table_whose_rows_share_one_filename_warns_in_one_line(tmp
     assert lines == ["musiccluster evaluate: warning: all 12 rows belong to one clip (same): the intervals "
                      "resample clips and cannot show the spread of 10 or more; read them as seed spread only "
                      "(a table names its clips in 'filename' or a 'clip_id' column)"], err
+
+
+@pytest.fixture(scope="module")
+def trained_models(tmp_path_factory):
+    """A VAE and a PCA model of a tiny folder (the --assign cases edit copies of them)."""
+    from musiccluster.organize.run import organize_library
+
+    root = tmp_path_factory.mktemp("assign")
+    for i in range(6):
+        folder = root / "music" / f"g{i % 2}"
+        folder.mkdir(parents=True, exist_ok=True)
+        sf.write(folder / f"t{i}.wav", tone(4.0, 150 * (1 + 0.4 * i), seed=i), 22050)
+    models = {}
+    for method in ("vae", "pca"):
+        out = root / f"out-{method}"
+        organize_library(root / "music", out, k=2, method=method, params={"n_segments": 2, "epochs": 1},
+                         progress=False, cache=False)
+        models[method] = out / "model"
+    return root / "music", models
+
+
+@pytest.mark.parametrize("case,method,expect", [
+    ("n_features", "vae", "the VAE expects 30 features, the scaler 26"),
+    ("method_pca_on_vae_files", "vae", "arrays.npz lacks pca_mean, pca_components"),
+    ("unknown_method", "vae", "unknown method 'tsne'"),
+    ("k", "pca", "centers (2, 4) (expected (7, 4))"),
+    ("not_weights", "vae", "vae.pt does not hold this model's weights"),
+])
+def test_assign_with_an_inconsistent_model_is_a_one_line_error(trained_models, tmp_path, capsys, case, method,
+                                                                expect):
+    import hashlib
+    import shutil
+
+    music, models = trained_models
+    model = tmp_path / "model"
+    shutil.copytree(models[method], model)
+    cfg = json.loads((model / "config.json").read_text())
+    if case == "n_features":
+        cfg["vae"]["n_features"] = 30
+    elif case == "method_pca_on_vae_files":
+        cfg["method"] = "pca"
+    elif case == "unknown_method":
+        cfg["method"] = "tsne"
+    elif case == "k":
+        cfg["k"] = 7
+    elif case == "not_weights":  # a vae.pt that is not weights, with a matching checksum
+        (model / "vae.pt").write_bytes(b"not weights")
+        cfg["files"]["vae.pt"] = {"sha256": hashlib.sha256(b"not weights").hexdigest(), "bytes": 11}
+    (model / "config.json").write_text(json.dumps(cfg))
+    err = _error(capsys, ["cluster", "--assign", str(music), "--model", str(model), "--out", str(tmp_path / "o"),
+                          "--quiet", "--no-cache"])
+    assert expect in err and "retrain" in err, err
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").rglob("*.m3u8"))

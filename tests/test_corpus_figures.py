@@ -64,3 +64,26 @@ def test_the_committed_gtzan_moments_match_what_the_library_computes(kaggle_30s)
     for name, m in committed["features"].items():
         assert fresh["features"][name]["mean"] == pytest.approx(m["mean"], rel=1e-9, abs=1e-9), name
         assert fresh["features"][name]["sd"] == pytest.approx(m["sd"], rel=1e-9, abs=1e-9), name
+
+
+def test_kmeans_beside_gtzan_on_separated_clips_and_the_recorded_run():
+    from musiccluster.book.corpus_figures import kmeans_beside_gtzan
+    from musiccluster.evaluation.recorded import load_recorded
+
+    rng = np.random.default_rng(0)
+    n_mfcc, clips, segs = 2, 40, 3
+    centre = np.repeat(np.arange(clips) % 4, segs) * 10.0                 # 4 labels, far apart
+    X = np.column_stack([centre + rng.normal(0, 0.1, clips * segs) for _ in range(2)]
+                        + [1 + centre + rng.uniform(0, 0.1, clips * segs) for _ in range(2)])
+    ids = np.repeat([f"c{i}" for i in range(clips)], segs)
+    labels = np.repeat([f"g{i % 4}" for i in range(clips)], segs)
+    table = kmeans_beside_gtzan(X, ids, labels, n_mfcc, recorded=None, k=4)
+    assert list(table.columns) == ["this corpus"]
+    assert table.loc["ARI", "this corpus"] == pytest.approx(1.0) and table.loc["clips", "this corpus"] == 40
+    shuffled = kmeans_beside_gtzan(X, ids, rng.permutation(labels), n_mfcc, k=4)   # labels unrelated to clips
+    assert shuffled.loc["ARI", "this corpus"] < 0.2
+    recorded = load_recorded()
+    if recorded is not None:
+        both = kmeans_beside_gtzan(X, ids, labels, n_mfcc, recorded=recorded, k=10)
+        assert both.loc["ARI", "real GTZAN (recorded run)"] == recorded.stat("kmeans", "ari", k=10).mean
+        assert both.loc["clips", "real GTZAN (recorded run)"] == 1000

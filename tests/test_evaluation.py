@@ -461,6 +461,11 @@ def test_cli_writes_the_evaluation_json(tmp_path, capsys):
         assert {"mean", "lo", "hi"} <= set(vae["k"]["3"]["segment"][name])
     assert "silhouette_own" in vae["k"]["3"]["null"] and "active_units" in vae["health"]
     assert rec["runtime_s"]["total"] > 0 and rec["params"]["epochs"] == 2
+    # the similarity benchmark (chapter Similarity): a feature table has no audio, so the paper's rows only
+    assert "similarity:" in printed and "P@5" in printed
+    sim = rec["similarity"]["scores"]
+    assert set(sim) == {"stats26", "vae", "pca"} and sim["stats26"]["n_clips"] == 16
+    assert 0 <= sim["stats26"]["precision"]["5"]["mean"] <= 1
 
 
 def test_cli_rejects_a_bad_option_before_any_work(tmp_path, capsys):

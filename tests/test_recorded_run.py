@@ -49,3 +49,27 @@ def test_recorded_gtzan_evaluation_matches_what_the_library_computes(tmp_path):
     diffs = _differences(comparable(recorded), comparable(recomputed))
     assert not diffs, (f"{RECORDED_GTZAN.name} is stale ({len(diffs)} differences, first: {diffs[:5]}); "
                        f"regenerate it with: {load_provenance().command}")
+
+
+def test_the_readme_quotes_the_committed_record():
+    """The README's paragraph on real GTZAN states numbers of the recorded run: they must be its numbers."""
+    from musiccluster.evaluation.recorded import load_recorded
+
+    r = load_recorded()
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    sweep = next(s for s in r.sweep if s.loss_reduction == "sum" and s.beta == 10)
+    own = {m: r.stat(m, "silhouette_own").mean for m in ("vae", "pca")}
+    quotes = [
+        f"the VAE's own-space silhouette is {own['vae']:.3f} against PCA's {own['pca']:.3f}",
+        f"in the common space they score {r.stat('vae', 'silhouette_common').mean:.3f} and "
+        f"{r.stat('pca', 'silhouette_common').mean:.3f}",
+        f"against {r.stat('vae', 'silhouette_common', scope='null').mean:.2f} for the same pipelines",
+        f"own-space silhouettes are already {r.stat('vae', 'silhouette_own', scope='null').mean:.2f}",
+        f"ARI is {r.stat('vae', 'ari').mean:.3f} vs {r.stat('pca', 'ari').mean:.3f}",
+        f"lifts the VAE's own-space silhouette to {sweep.metrics['silhouette_own'].mean:.2f}",
+        f"the null gets {sweep.null['silhouette_own'].mean:.2f} there",
+        f"drop to {sweep.metrics['silhouette_common'].mean:.2f} in the common space",
+        f"PCA's {own['pca']:.3f} does not depend on the VAE",
+    ]
+    missing = [q for q in quotes if q not in readme]
+    assert not missing, "README no longer matches benchmarks/eval-gtzan-30s.json:\n" + "\n".join(missing)

@@ -223,33 +223,49 @@ def test_worker_policy_pays_the_start_up_only_when_the_work_is_worth_it():
     assert counts == sorted(counts) and counts[0] == 1 and counts[-1] == 8  # more work, never fewer
 
 
+_FORK_CHECK = """
+import sys
+import joblib
+import numpy as np
+from musiccluster.data.corpus import find_clips
+from musiccluster.features import extract, workers
+from musiccluster.params import FeatureParams
+
+clips = find_clips(sys.argv[1])
+seq = extract.extract_features(clips, FeatureParams(3), cache=False, n_jobs=1, progress=False)
+workers.n_cores = lambda: 2
+def no_loky(*a, **k):
+    raise AssertionError("loky")
+joblib.Parallel = no_loky
+forked = []
+original = extract.forked_map
+extract.forked_map = lambda fn, argsets, n: forked.append(n) or original(fn, argsets, n)
+par = extract.extract_features(clips, FeatureParams(3), cache=False, n_jobs=-1, progress=False)
+assert forked == [2], forked
+np.testing.assert_array_equal(seq.X, par.X)
+print("forked", forked)
+"""
+
+
 def test_default_workers_are_forked_and_give_the_same_bits(audio_dir, monkeypatch):
+    import subprocess
+    import sys
+
     import joblib
 
-    from musiccluster.features import workers
-
+    # in a fresh interpreter: a test run leaves threads behind (and with another thread, no fork)
+    run = subprocess.run([sys.executable, "-c", _FORK_CHECK, str(audio_dir)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0 and "forked [2]" in run.stdout, run.stderr[-2000:]
     clips = find_clips(audio_dir)
-    seq = extract_features(clips, FeatureParams(3), cache=False, n_jobs=1, progress=False)
-    monkeypatch.setattr(workers, "n_cores", lambda: 2)
     monkeypatch.setattr(joblib, "Parallel", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loky")))
-    # (a test run earlier in this process, e.g. the Dask one, may have left threads: that case is below)
-    monkeypatch.setattr("musiccluster.features.extract.can_fork", lambda: True)
-    forked: list[int] = []
-    original = workers.forked_map
-    monkeypatch.setattr("musiccluster.features.extract.forked_map",
-                        lambda fn, argsets, n: forked.append(n) or original(fn, argsets, n))
-    par = extract_features(clips, FeatureParams(3), cache=False, n_jobs=-1, progress=False)
-    assert forked == [2]
-    np.testing.assert_array_equal(seq.X, par.X)
     # with another thread running, no fork: joblib's loky workers (here: the patched joblib) instead
     import threading
 
-    monkeypatch.setattr("musiccluster.features.extract.can_fork", workers.can_fork)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not workers.can_fork()
         with pytest.raises(AssertionError, match="loky"):
             extract_features(clips, FeatureParams(3), cache=False, n_jobs=2, progress=False)
     finally:

@@ -75,3 +75,39 @@ def gmm_labels(X: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
             gm = GaussianMixture(k, covariance_type="diag", reg_covar=GMM_REG_COVAR, random_state=seed,
                                  max_iter=200).fit(X)
     return gm.predict(X).astype(int)
+
+
+def affinity_from_distances(D: np.ndarray) -> np.ndarray:
+    """Similarities ``exp(-D / m)`` of a symmetric distance matrix, ``m`` its median off-diagonal value.
+
+    Chapter: Similarity. The scale-free kernel lets one rule serve divergences, Euclidean distances and
+    musly's normalised distances alike; the diagonal is 1.
+    """
+    D = np.asarray(D, dtype=np.float64)
+    D = (D + D.T) / 2.0
+    off = D[~np.eye(len(D), dtype=bool)]
+    scale = float(np.median(off)) if off.size and np.median(off) > 0 else 1.0
+    A = np.exp(-np.clip(D, 0.0, None) / scale)
+    np.fill_diagonal(A, 1.0)
+    return A
+
+
+def spectral_from_distances(D: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Cluster labels of spectral clustering on :func:`affinity_from_distances` of ``D``.
+
+    Chapter: Similarity. For representations that come as a distance matrix between tracks (musly's
+    similarity, the Gaussian timbre model's divergences): scikit-learn's
+    :class:`~sklearn.cluster.SpectralClustering` with a precomputed affinity, k-means label assignment,
+    seeded.
+    """
+    from sklearn.cluster import SpectralClustering
+
+    n = int(np.asarray(D).shape[0])
+    if k < 2:
+        raise ParameterError("k", f"must be >= 2, got {k}")
+    if k > n:
+        raise ParameterError("k", f"is {k} but there are only {n} items to cluster")
+    with single_threaded():
+        model = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed,
+                                   assign_labels="kmeans", n_init=10)
+        return model.fit_predict(affinity_from_distances(D)).astype(int)

@@ -17,6 +17,7 @@ STREAMS: dict[str, int] = {
     "clip_null": 8,           # the clip null's centres and scatter (evaluation.nulls.clip_null)
     "shuffled_coherence": 11,  # the label permutation of the shuffled segment-coherence baseline
     "bootstrap": 2026,        # the clip and seed multiplicities of the evaluation's bootstrap
+    "similarity_bootstrap": 15,  # the query-clip multiplicities of the similarity benchmark (metrics.similarity)
 }
 
 

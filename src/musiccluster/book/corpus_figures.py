@@ -78,3 +78,37 @@ def moment_agreement(table: pd.DataFrame) -> dict[str, float]:
     return {"shift_median": float(np.median(shift)), "shift_max": float(shift.max()),
             "sd_ratio_median": float(np.median(ratio)), "sd_ratio_min": float(ratio.min()),
             "sd_ratio_max": float(ratio.max()), "n_features": int(len(table))}
+
+
+def kmeans_beside_gtzan(X: np.ndarray, clip_ids, labels, n_mfcc: int, recorded=None, k: int = 10,
+                        seeds: tuple[int, ...] = (0, 1, 2)) -> pd.DataFrame | None:
+    """Plain K-Means on the clip-level features, ARI and NMI with the labels, beside real GTZAN's.
+
+    Chapter: Data and augmentation. This corpus's segments become whole-clip features
+    (:func:`~musiccluster.features.summary.clip_level_features`), are z-scored and clustered into
+    ``k`` groups once per seed, as the evaluation's "K-Means (all features)" method does; the real-GTZAN
+    column is that method at ``k`` in the recorded run on the Kaggle 30-s table
+    (:func:`musiccluster.evaluation.recorded.load_recorded`; ``recorded`` None or without ``k``: no
+    such column). Rows ``ARI``, ``NMI`` (means over the seeds), ``seeds`` and ``clips``; None when
+    a clip has no label or there are fewer than ``k`` clips.
+    """
+    from ..clustering import kmeans
+    from ..features.scaling import standardize
+    from ..groups import group_codes
+    from ..metrics.external import external_scores
+
+    codes, ids = group_codes(clip_ids)
+    first_row = np.unique(codes, return_index=True)[1]
+    clip_labels = np.asarray(labels, dtype=object)[first_row]
+    if len(ids) < k or any(label is None or label != label for label in clip_labels):
+        return None
+    Z, _ = standardize(clip_level_features(X, clip_ids, n_mfcc))
+    scores = [external_scores(clip_labels, kmeans(Z, k, seed).labels_) for seed in seeds]
+    table = {"this corpus": {"ARI": float(np.mean([s["ari"] for s in scores])),
+                             "NMI": float(np.mean([s["nmi"] for s in scores])),
+                             "seeds": len(seeds), "clips": len(ids)}}
+    if recorded is not None and k in recorded.ks and "kmeans" in recorded.record["methods"]:
+        table["real GTZAN (recorded run)"] = {
+            "ARI": recorded.stat("kmeans", "ari", k=k).mean, "NMI": recorded.stat("kmeans", "nmi", k=k).mean,
+            "seeds": len(recorded.seeds), "clips": int(recorded.record["data"]["n_clips"])}
+    return pd.DataFrame(table)

@@ -2,7 +2,7 @@
 
 Two forms::
 
-    musiccluster cluster MUSIC_DIR --out OUT_DIR [--k K] [--method vae|pca|raw]
+    musiccluster cluster MUSIC_DIR --out OUT_DIR [--k K] [--method timbre|musly|vae|pca|raw]
     musiccluster cluster --assign NEW_DIR --model OUT_DIR/model --out OUT2
     (also: musiccluster cluster NEW_DIR --assign --model OUT_DIR/model --out OUT2)
 
@@ -15,23 +15,35 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..organize.options import CLUSTER_SEGMENT_SECONDS, DEFAULT_K_RANGE, METHODS
+from ..organize.options import (BENCHMARK, CLUSTER_SEGMENT_SECONDS, DEFAULT_K_RANGE, DEFAULT_METHOD, METHODS,
+                                benchmark_line)
 from . import params_from_args, segment_seconds_arg, segment_seconds_value
 
 DESCRIPTION = """\
 Organise a music folder into playlists of similar-sounding tracks.
 
 MUSIC_DIR is searched recursively for wav, flac, ogg, mp3, au, aiff and m4a/opus
-(where a decoder can read them); other files are ignored. From each track 10 segments
-of 3 s are taken, evenly spaced from its start to its end (only those are decoded:
-tracks of any length give features on GTZAN's 3-s time scale; --segment-seconds,
---segments; 'paper' divides each track into equal parts instead), 13 MFCC means +
-variances are computed per segment (cached, in parallel),
-the z-scored features are embedded (the paper's VAE by default), the segments are
-clustered with K-Means, and each track goes to the cluster most of its segments
-fall in (ties: the nearest centre on average); its confidence is the share of its
-segments in that cluster. Without --k, k is chosen over --k-range by the highest
-silhouette of the track clusters (curve in summary.json and k-selection.png).
+(where a decoder can read them); other files are ignored.
+
+By default (--method timbre) each track's middle 30 s is modelled by one Gaussian over
+its 13 MFCC frames (mean and full covariance; cached, in parallel), tracks are compared
+by the Jensen-Shannon divergence with mutual proximity, and the distances are
+clustered spectrally; confidence is the share of a track's 10 nearest tracks in its
+cluster. It measures best in benchmarks/similarity.md: {timbre}
+on the default corpus (musly: {musly}; the paper's VAE: {vae}).
+--method musly uses musly's own timbre model the same way.
+
+With --method vae|pca|raw 10 segments of 3 s are taken from each track, evenly spaced
+from its start to its end (only those are decoded: tracks of any length give features
+on GTZAN's 3-s time scale; --segments, --segment-seconds; 'paper' divides each track
+into equal parts instead), 13 MFCC means + variances
+are computed per segment, the z-scored features are embedded (the paper's VAE, PCA
+or none), the segments are clustered with K-Means, and each track goes to the cluster
+most of its segments fall in (ties: the nearest centre on average); its confidence is
+the share of its segments in that cluster. Only these models can --assign new tracks.
+
+Without --k, k is chosen over --k-range by the highest silhouette of the track
+clusters (curve in summary.json and k-selection.png).
 
 Writes into OUT_DIR (never inside MUSIC_DIR; refused):
   assignments.csv          path, cluster, confidence, distance, rank, duration_s, label ...
@@ -40,7 +52,8 @@ Writes into OUT_DIR (never inside MUSIC_DIR; refused):
   map.png                  2-d map of the tracks coloured by cluster
   skipped.csv              every file not used, and why
   summary.json             parameters, counts, k choice and curve, cluster sizes, timings
-  model/                   scaler, VAE weights / PCA, K-Means centres (for --assign)
+  model/                   scaler, VAE weights / PCA, K-Means centres (for --assign;
+                           timbre/musly: only a note that --assign refuses)
   .musiccluster.json       the files this tool wrote: the only ones it ever replaces
                            or deletes (an OUT_DIR of other files is refused without --force)
 
@@ -53,7 +66,7 @@ must see MUSIC_DIR and the cache folder at the same paths)."""
 EPILOG = """\
 examples:
   musiccluster cluster ~/Music --out ~/music-clusters
-  musiccluster cluster ~/Music --k 8 --method pca --out ~/music-clusters-pca
+  musiccluster cluster ~/Music --k 8 --method vae --out ~/music-clusters-vae
   musiccluster cluster --assign ~/Downloads/new --model ~/music-clusters/model --out ~/new-clusters
   musiccluster cluster /nfs/music --out /nfs/clusters --scheduler tcp://10.0.0.5:8786"""
 
@@ -71,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     d = Params()
     p = sub.add_parser("cluster", help="organise a music folder into playlists (or --assign new tracks)",
-                       description=DESCRIPTION, epilog=EPILOG,
+                       description=DESCRIPTION.format(**{m: benchmark_line(m) for m in BENCHMARK}), epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("music_dir", metavar="MUSIC_DIR", nargs="?", default=None,
                    help="folder of music, searched recursively")
@@ -87,7 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"range of k tried when --k is not given (default "
                         f"{DEFAULT_K_RANGE[0]}:{DEFAULT_K_RANGE[1]})")
     g.add_argument("--method", choices=METHODS, default=None,
-                   help="embedding clustered: the paper's VAE (default), PCA, or the raw z-scored features")
+                   help=f"what tracks are compared by: {DEFAULT_METHOD} (default; {benchmark_line(DEFAULT_METHOD)} "
+                        "on the default corpus), musly, or segment embeddings clustered by K-Means: the "
+                        "paper's VAE, PCA, or the raw z-scored features")
     g.add_argument("--seed", type=int, default=None, help=f"random seed ({d.seed})")
     a = p.add_argument_group("assigning new tracks to existing clusters")
     a.add_argument("--assign", nargs="?", const=True, default=None, metavar="NEW_DIR",
@@ -184,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         from ..organize.run import organize_library
 
         result = organize_library(args.music_dir, args.out, k=args.k, k_range=k_range,
-                                  method=args.method or "vae", params=params, cache=not args.no_cache,
+                                  method=args.method or DEFAULT_METHOD, params=params, cache=not args.no_cache,
                                   cache_dir=args.cache_dir, n_jobs=args.jobs, scheduler=args.scheduler,
                                   progress=not args.quiet, auto_batch=args.batch_size is None,
                                   force=args.force)

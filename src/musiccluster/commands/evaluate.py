@@ -59,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-null", action="store_true", help="skip the null calibration (both nulls)")
     p.add_argument("--no-clip-null", action="store_true",
                    help="skip the clip null (the null that keeps the clips' segments; the i.i.d. null still runs)")
+    p.add_argument("--no-similarity", action="store_true",
+                   help="skip the similarity benchmark (P@1/5/10 of the label among a clip's nearest clips, "
+                        "musly and our timbre model beside the paper's representations; chapter Similarity)")
     p.add_argument("--json", metavar="FILE", help="write all results here")
     p.add_argument("--no-cache", action="store_true", help="recompute even if a cached result exists")
     p.set_defaults(handler=run)
@@ -135,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
             print(result.headline(k).to_string())
     print()
     print_findings(result.findings(), config.confidence)
+    similarity = None if args.no_similarity else _similarity(params, data, args)
     print_skip_report(data.skipped, sys.stdout)
     if result.from_cache:
         print(f"runtime: {elapsed:.1f} s (cached result; computing it took {result.seconds['total']:.1f} s)")
@@ -143,6 +147,40 @@ def run(args: argparse.Namespace) -> int:
               f"{result.seconds['bootstrap']:.1f} s)")
     if args.json:
         result.seconds["command"] = elapsed
-        result.to_json(args.json)
+        text = result.to_json()
+        if similarity is not None:
+            import json
+
+            record = json.loads(text)
+            from ..organize.outputs import jsonable
+
+            record["similarity"] = jsonable(similarity.to_dict())
+            text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n"
+        from pathlib import Path
+
+        from ..userfiles import write_user_file
+
+        write_user_file(Path(args.json), text.encode())
         print(f"wrote {args.json}")
     return 0
+
+
+def _similarity(params, data, args):
+    """The similarity benchmark on the corpus (printed); None where it does not apply (no labels)."""
+    import pandas as pd
+
+    from ..evaluation.similarity_bench import benchmark_for_params
+
+    try:
+        bench = benchmark_for_params(params, data=data, n_jobs=args.jobs, cache_dir=args.cache_dir,
+                                     cache=not args.no_cache)
+    except ValueError as exc:
+        print(f"\nsimilarity benchmark: skipped ({exc})")
+        return None
+    head = bench.headline()
+    print("\nsimilarity: P@k of the label among a clip's k nearest clips (clip as the unit) "
+          f"[{0.95:.0%} clip-bootstrap interval], chance {head['chance']}; ARI/NMI at k = {head['n_clusters']}")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(bench.table(cost=False).to_string())
+    print(f"our timbre model (cluster's default) vs musly, P@5: {head['difference']}: {head['verdict']}")
+    return bench

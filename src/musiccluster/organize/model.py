@@ -168,8 +168,7 @@ class LibraryModel:
         from sklearn.preprocessing import StandardScaler
 
         cfg, blobs = _read_model_files(Path(folder).expanduser())
-        with np.load(io.BytesIO(blobs["arrays.npz"]), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        arrays = _checked_arrays(Path(folder), cfg, blobs)
         n_features = int(arrays["scaler_mean"].shape[0])
         scaler = _fitted(StandardScaler(), mean_=arrays["scaler_mean"], scale_=arrays["scaler_scale"],
                          var_=np.square(arrays["scaler_scale"]), n_features_in_=n_features)
@@ -216,14 +215,63 @@ def _read_model_files(folder: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
     return cfg, blobs
 
 
+#: The arrays every saved model has, and those its method adds.
+_ARRAYS = ("scaler_mean", "scaler_scale", "centers", "map_mean", "map_components")
+_METHOD_ARRAYS = {"pca": ("pca_mean", "pca_components"), "vae": (), "raw": ()}
+
+
+def _checked_arrays(folder: Path, cfg: dict[str, Any], blobs: dict[str, bytes]) -> dict[str, np.ndarray]:
+    """The model's arrays, after checking that they and ``config.json`` describe one model.
+
+    Raises DataError (one line: what does not fit, then "retrain") for an unknown method, a missing
+    file or array, non-finite values, or shapes that disagree with each other or with the config
+    (``k``, the VAE's ``n_features`` and ``latent_dim``).
+    """
+    def bad(what: str) -> DataError:
+        return DataError(f"model {folder}: {what}; retrain")
+
+    method = cfg.get("method")
+    if method not in _METHOD_ARRAYS:
+        raise bad(f"unknown method {method!r} in config.json (expected one of {', '.join(METHODS)})")
+    for name in ("arrays.npz", *(("vae.pt",) if method == "vae" else ())):
+        if name not in blobs:
+            raise bad(f"config.json lists no {name}")
+    try:
+        with np.load(io.BytesIO(blobs["arrays.npz"]), allow_pickle=False) as npz:
+            arrays = {k: np.asarray(npz[k]) for k in npz.files}
+    except (OSError, ValueError) as exc:
+        raise bad(f"arrays.npz is unreadable ({exc})") from None
+    missing = [n for n in (*_ARRAYS, *_METHOD_ARRAYS[method]) if n not in arrays]
+    if missing:
+        raise bad(f"arrays.npz lacks {', '.join(missing)}")
+    if not all(a.dtype.kind == "f" and np.all(np.isfinite(a)) for a in arrays.values()):
+        raise bad("arrays.npz holds non-numeric or non-finite values")
+    n = arrays["scaler_mean"].shape[0] if arrays["scaler_mean"].ndim == 1 else -1
+    dim = {"raw": n, "pca": arrays.get("pca_components", np.empty((0, 0))).shape[0],
+           "vae": int((cfg.get("vae") or {}).get("latent_dim", -1))}[method]
+    shapes = {"scaler_scale": (n,), "centers": (int(cfg.get("k", -1)), dim), "map_mean": (dim,),
+              "map_components": (2, dim), **({"pca_mean": (n,), "pca_components": (dim, n)} if method == "pca" else {})}
+    wrong = [f"{name} {arrays[name].shape} (expected {shape})" for name, shape in shapes.items()
+             if arrays[name].shape != shape]
+    if n < 1 or wrong:
+        raise bad("shapes disagree with config.json: " + ", ".join(wrong or ["scaler_mean is not a vector"]))
+    if method == "vae" and int(cfg["vae"].get("n_features", -1)) != n:
+        raise bad(f"the VAE expects {cfg['vae'].get('n_features')} features, the scaler {n}")
+    return arrays
+
+
 def _load_vae(config: dict[str, int], weights: bytes):
     """The fitted :class:`~musiccluster.models.vae.VAEEmbedder` of saved weights."""
     import torch
 
     from ..models.vae import LinearVAE, VAEEmbedder
 
-    net = LinearVAE(**config)
-    net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
+    try:
+        net = LinearVAE(**config)
+        net.load_state_dict(torch.load(io.BytesIO(weights), map_location="cpu", weights_only=True))
+    except Exception as exc:  # not a state dict, or one of another shape: never a traceback
+        raise DataError(f"vae.pt does not hold this model's weights ({type(exc).__name__}: "
+                        f"{' '.join(str(exc).split())[:160]}); retrain") from None
     net.eval()
     return _fitted(VAEEmbedder(latent_dim=config["latent_dim"], hidden_dim=config["hidden_dim"]),
                    model_=net, n_features_in_=config["n_features"])

@@ -176,6 +176,7 @@ def run_summary(mode: str, *, music_dir: Path, n_files: int, out: Path, tracks: 
         "music_dir": str(music_dir),
         "out_dir": str(out),
         "method": method,
+        "benchmark": _benchmark(method),
         "params": {name: getattr(params, name) for name in (
             "n_segments", "segment_seconds", "n_mfcc", "min_segment_s", "latent_dim", "hidden_dim", "epochs", "lr",
             "batch_size", "beta", "loss_reduction", "seed")},
@@ -197,6 +198,16 @@ def run_summary(mode: str, *, music_dir: Path, n_files: int, out: Path, tracks: 
         "environment": {"platform": platform.platform(), "cpus": os.cpu_count(), **versions()},
         "timings_s": timings,
     }
+
+
+def _benchmark(method: str) -> dict[str, Any] | None:
+    """The method's figures on the default corpus (``benchmarks/similarity.md``), for summary.json."""
+    from .options import BENCHMARK, DEFAULT_METHOD, benchmark_line
+
+    if method not in BENCHMARK:
+        return None
+    return {**BENCHMARK[method], "figure": benchmark_line(method), "default_method": DEFAULT_METHOD,
+            "corpus": "default stand-in corpus (200 clips, 10 styles)", "source": "benchmarks/similarity.md"}
 
 
 def write_outputs(out: Path, tracks: pd.DataFrame, skipped: pd.DataFrame, model, summary: dict[str, Any],

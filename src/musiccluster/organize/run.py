@@ -25,6 +25,7 @@ run). Memory and time at scale, and what Dask workers need: ``benchmarks/README.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -49,6 +50,7 @@ from .options import DEFAULT_K_RANGE, METHODS
 from .outdir import claim_output, written_files
 from .outputs import run_summary, skipped_frame, tracks_frame, write_outputs, write_skipped
 from .scan import inside, prepare
+from .similar import ASSIGN_REFUSAL, MARKER as SIMILARITY_MARKER, SIMILARITY_METHODS, organize_by_similarity
 
 
 @dataclass
@@ -134,8 +136,10 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         :data:`~.choose_k.K_CRITERION`.
     k_range : (int, int)
         Inclusive range tried when ``k`` is None.
-    method : {'vae', 'pca', 'raw'}
-        Embedding clustered by K-Means.
+    method : {'vae', 'pca', 'raw', 'timbre', 'musly'}
+        Segment embedding clustered by K-Means, or a similarity between whole tracks clustered
+        spectrally (:mod:`.similar`; the command's default is
+        :data:`~.options.DEFAULT_METHOD`, this function's stays the paper's VAE).
     params : Params or dict, optional
         Feature and VAE parameters (``n_segments``, ``n_mfcc``, ``min_segment_s``,
         ``latent_dim``, ``hidden_dim``, ``epochs``, ``lr``, ``batch_size``, ``beta``,
@@ -170,11 +174,19 @@ def organize_library(music_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     log = _log(progress)
     params = _resolve_params(params, param_overrides)
     _check_train_args(k, k_range, method)
+    if scheduler and method in SIMILARITY_METHODS:
+        raise ParameterError("scheduler", f"is for --method vae, pca or raw; {method} analyses the tracks locally")
     timings: dict[str, float] = {}
     t = time.perf_counter()
     listing, out, cache_root = prepare(music_dir, out_dir, cache, cache_dir, progress, log)
     timings["scan"] = time.perf_counter() - t
     with claim_output(out, listing.root, mode="train", force=force) as claim:
+        if method in SIMILARITY_METHODS:
+            df, skipped, summary, model, files = organize_by_similarity(
+                listing, out, method=method, k=k, k_range=k_range, params=params, cache=cache,
+                cache_root=cache_root, n_jobs=n_jobs, progress=progress, timings=timings, t_start=t_start, log=log)
+            claim.finish(written_files(summary, [f"model/{SIMILARITY_MARKER}"]))
+            return LibraryResult(df, skipped, summary, model, out, files)
         t = time.perf_counter()
         fs = _features(listing, params, out, cache, cache_root, n_jobs, scheduler, progress)
         timings["features"] = time.perf_counter() - t
@@ -203,6 +215,8 @@ def cluster_features(fs, out_dir: str | os.PathLike[str], *, k: int | None = Non
     t_start = time.perf_counter()
     params = _resolve_params(params, param_overrides)
     _check_train_args(k, k_range, method)
+    if method in SIMILARITY_METHODS:
+        raise ParameterError("method", f"{method} analyses the audio itself: use organize_library, not features")
     out = Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
@@ -364,6 +378,10 @@ def assign_library(music_dir: str | os.PathLike[str], model_dir: str | os.PathLi
     """
     t_start = time.perf_counter()
     log = _log(progress)
+    marker = Path(model_dir).expanduser() / SIMILARITY_MARKER
+    if marker.is_file():
+        method = str(json.loads(marker.read_text(encoding="utf-8")).get("method", "similarity"))
+        raise ParameterError("model", ASSIGN_REFUSAL.format(method=method))
     model = LibraryModel.load(model_dir)
     params = _model_params(model, model_dir)
     check_segment_scheme(params, segment_seconds, model_dir)
