@@ -162,7 +162,7 @@ def write_long_wav(path: Path, seconds: float, sr: int = 44100) -> None:
             left -= len(block)
 
 
-def bench_workers(work: Path, sizes: list[int], clip_s: float) -> list[dict]:
+def bench_workers(work: Path, sizes: list[int], clip_s: float, plain_max: int) -> list[dict]:
     src = work / "src-clips"
     src.mkdir(parents=True, exist_ok=True)
     sources = []
@@ -177,13 +177,15 @@ def bench_workers(work: Path, sizes: list[int], clip_s: float) -> list[dict]:
         files = sorted(str(p) for p in folder.iterdir())
         listing = work / f"files{n}.json"
         listing.write_text(json.dumps(files))
-        for kind, cmd in (
-            ("default", features_cmd(folder, work / "o.csv", fresh(work, "cache"))),
-            ("jobs1", features_cmd(folder, work / "o.csv", fresh(work, "cache"), "--jobs", "1")),
-            ("plain", [PY, "-c", "import json,sys; sys.path.insert(0, %r); from bench_extraction import plain_loop; "
-                       "plain_loop(json.load(open(%r)))" % (str(HERE), str(listing))]),
+        for kind, cmd in (  # each command (and its fresh, empty cache) made just before it runs
+            ("default", lambda: features_cmd(folder, work / "o.csv", fresh(work, "cache"))),
+            ("jobs1", lambda: features_cmd(folder, work / "o.csv", fresh(work, "cache"), "--jobs", "1")),
+            ("plain", lambda: [PY, "-c", "import json,sys; sys.path.insert(0, %r); from bench_extraction import "
+                               "plain_loop; plain_loop(json.load(open(%r)))" % (str(HERE), str(listing))]),
         ):
-            r = run(cmd)
+            if kind == "plain" and n > plain_max:
+                continue
+            r = run(cmd())
             rows.append({"n": n, "kind": kind, **r})
             print(f"  workers N={n:5d} {kind:8s} {r['wall_s']:7.2f} s  cpu {r['cpu_s']:7.2f} s  "
                   f"load {r['load_before']}", flush=True)
@@ -233,12 +235,13 @@ def bench_long(work: Path, long_s: float) -> list[dict]:
         folder.mkdir()
         os.link(path, folder / path.name)
         for how, cmd in (
-            ("paper (streamed over 2 min)", features_cmd(folder, work / "o.csv", fresh(work, "cache"), "--jobs", "1")),
-            ("--segment-seconds 3", features_cmd(folder, work / "o.csv", fresh(work, "cache"), "--jobs", "1",
-                                                 "--segment-seconds", "3")),
-            ("old whole-file decode", [PY, "-c", OLD_WHOLE_FILE, str(path)]),
+            ("paper protocol (streamed above 2 min)",
+             lambda: features_cmd(folder, work / "o.csv", fresh(work, "cache"), "--jobs", "1")),
+            ("--segment-seconds 3", lambda: features_cmd(folder, work / "o.csv", fresh(work, "cache"), "--jobs", "1",
+                                                         "--segment-seconds", "3")),
+            ("old whole-file decode", lambda: [PY, "-c", OLD_WHOLE_FILE, str(path)]),
         ):
-            r = run(cmd)
+            r = run(cmd())
             rows.append({"file": label, "how": how, **r})
             print(f"  long {label:7s} {how:28s} {r['wall_s']:7.2f} s  max rss {r['max_rss_mb']:6.0f} MB  "
                   f"load {r['load_before']}", flush=True)
@@ -275,13 +278,75 @@ def machine() -> dict:
     return info
 
 
+def markdown(result: dict) -> str:
+    """``results_issue17.md``: the JSON as tables, with the goals beside the numbers."""
+    m = result["machine"]
+    lines = [f"# Issue 17 benchmark ({m.get('cpu', '?')}, {m['usable_cores']} cores, Python {m['python']})", "",
+             f"{result['note']}.", "", f"* before: `{result['uptime_start']}`", f"* after: `{result['uptime_end']}`",
+             f"* total {result['total_s'] / 60:.1f} min; default workers chosen (paper protocol, by N): "
+             f"{m.get('default_workers_paper')}", ""]
+    if "startup" in result:
+        lines += ["## (d) start-up", "", "| command | min | median | load before |", "|---|---:|---:|---|"]
+        lines += [f"| `{r['command']}` | {r['min_s']:.2f} s | {r['median_s']:.2f} s | {r['load_before']} |"
+                  for r in result["startup"]] + [""]
+    if "workers" in result:
+        by = {(r["n"], r["kind"]): r for r in result["workers"]}
+        lines += ["## (a) 30-s clips: default workers vs `--jobs 1` vs a plain librosa loop", "",
+                  "Whole `musiccluster features` command (start-up included), fresh cache. Goal: default never "
+                  "> 5 % slower than `--jobs 1`; >= 1.8x faster from N = 200 on 2 free cores.", "",
+                  "| N | default | `--jobs 1` | plain loop | default / jobs 1 | CPU default | CPU jobs 1 | load before (default run) |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for n in sorted({r["n"] for r in result["workers"]}):
+            d, j, pl = by.get((n, "default")), by.get((n, "jobs1")), by.get((n, "plain"))
+            lines.append(f"| {n} | {d['wall_s']:.1f} s | {j['wall_s']:.1f} s | "
+                         f"{pl['wall_s']:.1f} s |" if pl else f"| {n} | {d['wall_s']:.1f} s | {j['wall_s']:.1f} s | - |")
+            lines[-1] += f" {d['wall_s'] / j['wall_s']:.2f} | {d['cpu_s']:.1f} s | {j['cpu_s']:.1f} s | {d['load_before']} |"
+        lines.append("")
+    if "songs" in result:
+        rows = result["songs"]
+        lines += ["## (b) full-length MP3s (2-6 min, 44.1 kHz stereo), default workers", "",
+                  "| tracks | mean length | scheme | wall | CPU | peak RSS (largest process) | peak RSS (tree sum) | load before |",
+                  "|---:|---:|---|---:|---:|---:|---:|---|"]
+        for r in rows:
+            lines.append(f"| {r['n']} | {r['mean_track_s'] / 60:.1f} min | {r['scheme']} | {r['wall_s']:.1f} s | "
+                         f"{r['cpu_s']:.1f} s | {r['max_rss_mb']:.0f} MB | {r['tree_rss_mb']:.0f} MB | {r['load_before']} |")
+        ns = sorted({r["n"] for r in rows})
+        lines += ["", f"MP3 bitrate of the generated songs: {rows[0]['mp3_kbps']:.0f} kbit/s (libsndfile's LAME VBR).", "",
+                  "Extrapolation to 10 000 four-minute tracks (marginal cost per track between the two folder "
+                  "sizes, scaled to 4 min for the paper protocol; the fixed scheme decodes 30 s per track "
+                  "whatever its length). Goal: <= 25 min with 10 x 3 s on 2 cores.", ""]
+        for scheme in ("paper", "3s"):
+            a = next(r for r in rows if r["n"] == ns[0] and r["scheme"] == scheme)
+            b = next(r for r in rows if r["n"] == ns[-1] and r["scheme"] == scheme)
+            per = (b["wall_s"] - a["wall_s"]) / (b["n"] - a["n"])
+            cpu = (b["cpu_s"] - a["cpu_s"]) / (b["n"] - a["n"])
+            if scheme == "paper":
+                scale = 240.0 / b["mean_track_s"]
+                per, cpu = per * scale, cpu * scale
+            lines.append(f"* {scheme}: {per:.2f} s wall and {cpu:.2f} s CPU per track -> "
+                         f"{per * 10_000 / 60:.0f} min wall for 10 000 (CPU-bound on 2 free cores: "
+                         f"{cpu * 10_000 / 2 / 60:.0f} min)")
+        lines.append("")
+    if "long" in result:
+        lines += ["## (c) peak RSS: one 1-hour WAV vs one 30-s WAV (44.1 kHz stereo, 16 bit), `--jobs 1`", "",
+                  "| file | how | wall | peak RSS | load before |", "|---|---|---:|---:|---|"]
+        lines += [f"| {r['file']} | {r['how']} | {r['wall_s']:.1f} s | {r['max_rss_mb']:.0f} MB | {r['load_before']} |"
+                  for r in result["long"]] + [""]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (a check that it runs)")
     ap.add_argument("--work-dir", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=HERE / "results_issue17.json")
     ap.add_argument("--only", nargs="*", default=["workers", "songs", "long", "startup"])
+    ap.add_argument("--plain-max", type=int, default=200, help="largest N for the plain librosa loop")
+    ap.add_argument("--markdown", type=Path, metavar="JSON", help="only rewrite the .md of a JSON result")
     args = ap.parse_args(argv)
+    if args.markdown:
+        args.markdown.with_suffix(".md").write_text(markdown(json.loads(args.markdown.read_text())) + "\n")
+        return 0
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="bench17-"))
     q = args.quick
     result = {"machine": machine(), "uptime_start": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
@@ -292,7 +357,7 @@ def main(argv=None) -> int:
         if "startup" in args.only:
             result["startup"] = bench_startup(2 if q else 5)
         if "workers" in args.only:
-            result["workers"] = bench_workers(work, [10, 20] if q else [10, 50, 200, 1000], 30.0)
+            result["workers"] = bench_workers(work, [10, 20] if q else [10, 50, 200, 1000], 30.0, args.plain_max)
         if "songs" in args.only:
             result["songs"] = bench_songs(work, 4 if q else 16, 2 if q else 4, 2 if q else 4)
         if "long" in args.only:
@@ -303,7 +368,8 @@ def main(argv=None) -> int:
     result["uptime_end"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     result["total_s"] = time.perf_counter() - t0
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.out} in {result['total_s']:.0f} s")
+    args.out.with_suffix(".md").write_text(markdown(result) + "\n")
+    print(f"wrote {args.out} and {args.out.with_suffix('.md').name} in {result['total_s']:.0f} s")
     return 0
 
 

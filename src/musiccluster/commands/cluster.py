@@ -33,7 +33,10 @@ cluster. It measures best in benchmarks/similarity.md: {timbre}
 on the default corpus (musly: {musly}; the paper's VAE: {vae}).
 --method musly uses musly's own timbre model the same way.
 
-With --method vae|pca|raw each track is cut into segments, 13 MFCC means + variances
+With --method vae|pca|raw 10 segments of 3 s are taken from each track, evenly spaced
+from its start to its end (only those are decoded: tracks of any length give features
+on GTZAN's 3-s time scale; --segments, --segment-seconds; 'paper' divides each track
+into equal parts instead), 13 MFCC means + variances
 are computed per segment, the z-scored features are embedded (the paper's VAE, PCA
 or none), the segments are clustered with K-Means, and each track goes to the cluster
 most of its segments fall in (ties: the nearest centre on average); its confidence is
@@ -130,7 +133,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="feature cache (default: $MUSICCLUSTER_CACHE or the user cache folder); "
                         "must not be inside MUSIC_DIR")
     r.add_argument("--no-cache", action="store_true", help="neither read nor write the feature cache")
-    r.add_argument("--jobs", type=int, default=-1, help="local worker processes (default: all cores)")
+    r.add_argument("--jobs", type=int, default=-1,
+                   help="local worker processes (default -1: up to all cores, as many as pay for their "
+                        "start-up on this much work; 1: this process only)")
     r.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler (tcp://host:8786): extract features on that cluster")
     r.add_argument("--quiet", action="store_true", help="no progress bars or step messages")

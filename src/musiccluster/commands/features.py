@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="text file of clip names to leave out, one per line (e.g. GTZAN's known faults)")
     p.add_argument("--out", required=True, metavar="CSV", help="output table")
     p.add_argument("--cache-dir", metavar="DIR", help="cache folder")
-    p.add_argument("--jobs", type=int, default=-1, help="parallel workers (default: all cores)")
+    p.add_argument("--jobs", type=int, default=-1,
+                   help="parallel workers (default -1: up to all cores, as many as pay for their start-up)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
