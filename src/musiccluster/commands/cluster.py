@@ -222,6 +222,6 @@ def _report(result, stream) -> None:
     if counts["audio_files_skipped"] or counts["other_items_ignored"]:
         print(f"skipped {counts['audio_files_skipped']} audio file(s), ignored "
               f"{counts['other_items_ignored']} other item(s): {result.out_dir / 'skipped.csv'}", file=stream)
-    print(f"wrote {result.out_dir}/ (assignments.csv, playlists/, map.png, summary.json"
+    print(f"wrote {result.out_dir}/ (assignments.csv, playlists/, map.png, map.html, summary.json"
           + (", model/" if s["mode"] == "train" else "") + f") in {s['timings_s'].get('total', 0):.1f} s",
           file=stream)
