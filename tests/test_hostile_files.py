@@ -195,3 +195,10 @@ def test_features_names_an_unreadable_sub_folder_and_a_link_loop(tmp_path, monke
     assert f"{tmp_path / 'music' / 'locked'}: cannot read folder (Permission denied)" in out, out
     assert f"{tmp_path / 'music' / 'pop' / 'again'}: folder already searched" in out, out
     assert "wrote 10 rows (1 clips" in out
+
+
+def test_an_unrecognised_file_reason_does_not_repeat_its_path(tmp_path):
+    (tmp_path / "notes.wav").write_text("not audio at all")
+    with pytest.raises(SkipClip) as err:
+        load_audio(tmp_path / "notes.wav")
+    assert str(tmp_path) not in str(err.value) and "Error opening" not in str(err.value), str(err.value)

@@ -116,7 +116,7 @@ def _short(exc: BaseException) -> str:
     import re
 
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = re.sub(r"^Error opening '.*?':\s*", "", text)  # the path is already in the report
+    text = re.sub(r"^Error opening b?'.*?':\s*", "", text)  # the path is already in the report
     if "possibly a pipe" in text or text.startswith("System error"):
         # libsndfile's words for "no decoder recognised the data" (e.g. a random or header-only .mp3)
         text = "not a recognised audio format, or corrupt"
