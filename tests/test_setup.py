@@ -22,7 +22,9 @@ def test_toc_parses_and_build_settings_are_strict():
     import yaml
 
     conf = yaml.safe_load((ROOT / "_config.yml").read_text())
-    assert conf["execute"]["execute_notebooks"] == "force"
+    # "cache", made safe by a fingerprinted cache folder (tests/test_execution_cache.py)
+    assert conf["execute"]["execute_notebooks"] == "cache"
+    assert not conf["execute"].get("cache"), "a fixed cache folder would bypass the fingerprint"
     assert conf["execute"]["raise_on_error"] is True
     assert conf["execute"]["timeout"] >= 600
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .execution_cache import use_fingerprinted_cache
 
 
 def quiet_kernels() -> None:
@@ -133,6 +134,7 @@ def start_provenance(app: Any) -> None:
     from .downloads import DOWNLOADS_ENV
 
     found = versions(FOOTER_VERSIONS)
+    app.musiccluster_started = _dt.datetime.now(_dt.timezone.utc).timestamp()
     app.musiccluster_provenance = {
         "commit": git_commit(app.srcdir),
         "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -152,7 +154,15 @@ def _run_time(app: Any, pagename: str) -> str | None:
     except Exception:  # not a notebook page, or another myst-nb: no run time to show
         return None
     runtime = (data or {}).get("runtime")
-    return None if runtime is None else f"{float(runtime):.1f} s"
+    if runtime is None:
+        return None
+    started = getattr(app, "musiccluster_started", None)
+    mtime = (data or {}).get("mtime")
+    if started is not None and mtime is not None and float(mtime) < started:
+        when = _dt.datetime.fromtimestamp(float(mtime), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return (f"{float(runtime):.1f} s (outputs reused from the run of {when}: same library, data and "
+                "environment)")
+    return f"{float(runtime):.1f} s (executed in this build)"
 
 
 def footer_html(app: Any, pagename: str) -> str:
@@ -171,7 +181,7 @@ def footer_html(app: Any, pagename: str) -> str:
             ("corpus", corpus_text), ("versions", prov.get("versions", ""))]
     runtime = _run_time(app, pagename)
     if runtime is not None:
-        rows.append(("this chapter ran", f"{runtime} (executed in this build)"))
+        rows.append(("this chapter ran", runtime))
     depth = "../" * pagename.count("/")
     links = []
     if runtime is not None:
@@ -296,6 +306,7 @@ def setup(app: Any) -> dict[str, Any]:
     quiet_kernels()
     app.connect("env-get-outdated", every_page_is_outdated)
     app.connect("config-inited", use_offline_mathjax)
+    app.connect("config-inited", use_fingerprinted_cache)
     app.connect("build-finished", copy_offline_mathjax)
     app.connect("builder-inited", start_provenance)
     app.connect("html-page-context", add_footer)
