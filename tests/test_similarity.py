@@ -140,3 +140,39 @@ def test_committed_kaggle_figures_recompute():
         assert got.scores[name].p(5) == pytest.approx(want["precision"]["5"]["mean"], abs=1e-9)
         assert got.scores[name].precision[5].lo == pytest.approx(want["precision"]["5"]["lo"], abs=1e-9)
         assert got.scores[name].ari == pytest.approx(want["ari"], abs=1e-9)
+
+
+def test_affinity_kernels_by_hand():
+    from musiccluster.clustering import affinity_from_distances
+    from musiccluster.errors import ParameterError
+
+    D = np.array([[0.0, 1.0, 4.0], [1.0, 0.0, 2.0], [4.0, 2.0, 0.0]])
+    np.testing.assert_allclose(affinity_from_distances(D), [[1, 0.75, 0], [0.75, 1, 0.5], [0, 0.5, 1]])
+    np.testing.assert_allclose(affinity_from_distances(D, "exp"), np.exp(-D / 2.0))  # median off-diagonal 2
+    with pytest.raises(ParameterError, match="kernel"):
+        affinity_from_distances(D, "gauss")
+
+
+def test_clusters_follow_the_distances_given_for_clustering():
+    """`cluster --method timbre` finds neighbours in one matrix and clusters another: the labels must
+    follow the second (cluster_D), neighbours and the silhouette-free k stay on the first."""
+    from musiccluster.organize.similar import group_tracks
+
+    rng = np.random.default_rng(3)
+    blocks = np.repeat([0, 1, 2], 8)
+    C = np.where(blocks[:, None] == blocks[None, :], 0.1, 1.0) + 0.01 * rng.random((24, 24))
+    C = (C + C.T) / 2
+    np.fill_diagonal(C, 0.0)
+    D = rng.random((24, 24))
+    D = (D + D.T) / 2
+    np.fill_diagonal(D, 0.0)
+    labels = np.repeat(list("abc"), 8)
+    from sklearn.metrics import adjusted_rand_score
+
+    assert adjusted_rand_score(labels, group_tracks(D, 3, (2, 6), 0, cluster_D=C).labels) == pytest.approx(1.0)
+    assert adjusted_rand_score(labels, group_tracks(D, 3, (2, 6), 0).labels) < 0.5
+    chosen = group_tracks(D, None, (2, 6), 0, cluster_D=C)
+    assert chosen.k_info["chosen"] == 3  # the silhouette is read on what was clustered
+    s = similarity_scores("mp", labels, D=D, cluster_D=C, n_clusters=3, n_boot=50, cluster_seeds=(0, 1))
+    assert s.ari == pytest.approx(1.0) and s.clustering == "spectral on JS"
+    assert s.extra["ari_over_seeds"] == {0: pytest.approx(1.0), 1: pytest.approx(1.0)}

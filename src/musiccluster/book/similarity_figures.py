@@ -54,8 +54,8 @@ def plot_precision(bench, ks=(1, 5, 10)):
             chance = next(iter(scores.values())).chance
             ax.axvline(chance, color=style.REFERENCE_COLOUR, ls=":", lw=1.5, label="chance")
             ax.set_title(f"P@{k}")
-            ax.set_xlabel("share of neighbours with the clip's label")
             ax.grid(axis="x", color="#E5E5E5", lw=0.8)
         axes[0][0].set_yticks(range(len(order)), order)
         axes[0][0].legend(loc="lower right", frameon=False)
+        fig.supxlabel("share of a clip's k nearest clips that carry its label (P@k)")
     return fig

@@ -93,7 +93,8 @@ def _interval(values: np.ndarray, n_boot: int, seed: int, confidence: float) -> 
 def similarity_scores(name: str, labels: Sequence, *, X: np.ndarray | None = None, metric: str = "euclidean",
                       D: np.ndarray | None = None, ks: Sequence[int] = KS, n_clusters: int | None = None,
                       seed: int = 0, n_boot: int = N_BOOT, confidence: float = CONFIDENCE,
-                      extra: dict | None = None) -> SimilarityScores:
+                      extra: dict | None = None, cluster_D: np.ndarray | None = None,
+                      cluster_seeds: Sequence[int] = ()) -> SimilarityScores:
     """The similarity benchmark of one clip-level representation: P@k with intervals, and ARI/NMI.
 
     Chapter: Similarity.
@@ -114,6 +115,12 @@ def similarity_scores(name: str, labels: Sequence, *, X: np.ndarray | None = Non
         Also cluster into this many clusters and score ARI/NMI against ``labels``.
     seed : int
         Seeds the bootstrap (stream ``similarity_bootstrap``) and the clustering.
+    cluster_D : ndarray of shape (n_clips, n_clips), optional
+        Distances to cluster instead of ``D`` (``musiccluster cluster --method timbre`` finds
+        neighbours by ``D`` = the mutual-proximity distances and clusters the Jensen-Shannon ones).
+    cluster_seeds : sequence of int
+        Also cluster with each of these seeds: ``extra["ari_over_seeds"]`` (how much ARI moves
+        with the clustering's seed alone).
     """
     if (X is None) == (D is None):
         raise ValueError("give exactly one of X (a feature matrix) and D (a distance matrix)")
@@ -130,9 +137,15 @@ def similarity_scores(name: str, labels: Sequence, *, X: np.ndarray | None = Non
         if X is not None:
             pred, how = kmeans(np.asarray(X, dtype=np.float64), n_clusters, seed).labels_, "kmeans"
         else:
-            pred, how = spectral_from_distances(dist, n_clusters, seed), "spectral"
+            on = dist if cluster_D is None else np.asarray(cluster_D, dtype=np.float64)
+            pred, how = spectral_from_distances(on, n_clusters, seed), "spectral" if cluster_D is None else "spectral on JS"
         scores = external_scores(labels, pred)
         ari, nmi = scores["ari"], scores["nmi"]
+        if cluster_seeds:
+            again = [kmeans(np.asarray(X, dtype=np.float64), n_clusters, s).labels_ if X is not None else
+                     spectral_from_distances(on, n_clusters, s) for s in cluster_seeds]
+            extra = {**(extra or {}), "ari_over_seeds": {int(s): external_scores(labels, p)["ari"]
+                                                         for s, p in zip(cluster_seeds, again)}}
     return SimilarityScores(name, len(labels), precision, chance, ari, nmi, n_clusters, how, dict(extra or {}),
                             hits=dict(zip([int(k) for k in ks], hits.T)))
 

@@ -221,7 +221,7 @@ def audio_benchmark(clips: Sequence, *, segment_rows: dict[str, np.ndarray] | No
                     corpus: str = "", n_clusters: int = 10, n_mfcc: int = 13, with_musly: bool = True,
                     seed: int = 0, n_jobs: int = 1, cache: bool = True, cache_dir=None,
                     ks: Sequence[int] = (1, 5, 10), timed: bool = True,
-                    descriptors: bool = True) -> SimilarityBenchmark:
+                    descriptors: bool = True, cluster_seeds: Sequence[int] = ()) -> SimilarityBenchmark:
     """Every representation of :mod:`this module <.similarity_bench>` on audio clips with labels.
 
     Chapter: Similarity. ``segment_rows`` maps a name (``stats26``, ``vae``, ``pca``) to
@@ -245,9 +245,12 @@ def audio_benchmark(clips: Sequence, *, segment_rows: dict[str, np.ndarray] | No
         X["delta"] = _zscore(np.stack([r["delta"] for r in a]))
         X["descriptor"] = _zscore(np.hstack([np.stack([r["delta"] for r in a]),
                                              np.stack([r["spectral"] for r in a])]))
-    scores = {name: similarity_scores(name, labels, D=d, ks=ks, n_clusters=n_clusters, seed=seed)
+    scores = {name: similarity_scores(name, labels, D=d, ks=ks, n_clusters=n_clusters, seed=seed,
+                                      cluster_D=js if name == DEFAULT else None,  # as `cluster` does
+                                      cluster_seeds=cluster_seeds)
               for name, d in D.items()}
-    scores.update({name: similarity_scores(name, labels, X=x, ks=ks, n_clusters=n_clusters, seed=seed)
+    scores.update({name: similarity_scores(name, labels, X=x, ks=ks, n_clusters=n_clusters, seed=seed,
+                                           cluster_seeds=cluster_seeds)
                    for name, x in X.items()})
     med = {k: float(np.median([r[k] for r in a])) for k in a[0] if k.startswith("t_")}
     uses = {"decode": "t_decode", "stats26": "t_stats26", "vae": "t_stats26", "pca": "t_stats26",
@@ -258,7 +261,8 @@ def audio_benchmark(clips: Sequence, *, segment_rows: dict[str, np.ndarray] | No
     return SimilarityBenchmark(corpus, scores, cost, clip_s, _differences(scores, seed))
 
 
-def table_benchmark(df, *, corpus: str = "", n_clusters: int = 10, seed: int = 0) -> SimilarityBenchmark:
+def table_benchmark(df, *, corpus: str = "", n_clusters: int = 10, seed: int = 0,
+                    cluster_seeds: Sequence[int] = ()) -> SimilarityBenchmark:
     """The representations a Kaggle-style 30-s table holds (one row per clip, a ``label`` column).
 
     Chapter: Similarity. ``stats26`` (mfcc1..13 mean/var), ``stats40`` (mfcc1..20), the diagonal
@@ -274,16 +278,15 @@ def table_benchmark(df, *, corpus: str = "", n_clusters: int = 10, seed: int = 0
     num = lambda cols: df[cols].to_numpy(dtype=np.float64)  # noqa: E731
     js = gaussian_js(diagonal_models(num(col("mean", 20)), num(col("var", 20))))
     stats40 = col("mean", 20) + col("var", 20)
+    kw = {"n_clusters": n_clusters, "seed": seed, "cluster_seeds": cluster_seeds}
     scores = {
-        "stats26": similarity_scores("stats26", labels, X=_zscore(num(col("mean", 13) + col("var", 13))),
-                                     n_clusters=n_clusters, seed=seed),
-        "stats40": similarity_scores("stats40", labels, X=_zscore(num(stats40)), n_clusters=n_clusters, seed=seed),
-        "timbre-diag-js-mp": similarity_scores("timbre-diag-js-mp", labels, D=mutual_proximity(js),
-                                               n_clusters=n_clusters, seed=seed),
-        "timbre-diag-js": similarity_scores("timbre-diag-js", labels, D=js, n_clusters=n_clusters, seed=seed),
+        "stats26": similarity_scores("stats26", labels, X=_zscore(num(col("mean", 13) + col("var", 13))), **kw),
+        "stats40": similarity_scores("stats40", labels, X=_zscore(num(stats40)), **kw),
+        "timbre-diag-js-mp": similarity_scores("timbre-diag-js-mp", labels, D=mutual_proximity(js), cluster_D=js,
+                                               **kw),
+        "timbre-diag-js": similarity_scores("timbre-diag-js", labels, D=js, **kw),
         "descriptor": similarity_scores("descriptor", labels,
-                                        X=_zscore(num(list(KAGGLE_DESCRIPTOR_COLUMNS) + stats40)),
-                                        n_clusters=n_clusters, seed=seed),
+                                        X=_zscore(num(list(KAGGLE_DESCRIPTOR_COLUMNS) + stats40)), **kw),
     }
     return SimilarityBenchmark(corpus, scores, {}, float(df["length"].median() / 22050) if "length" in df else 30.0)
 

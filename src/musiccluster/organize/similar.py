@@ -10,8 +10,11 @@ K-Means, a similarity method models each track as a whole and compares tracks pa
 * ``musly``: musly's ``timbre`` method (:mod:`musiccluster.models.musly`), its own distances.
 
 Both analyse the middle :data:`~musiccluster.models.musly.EXCERPT_S` seconds of every track
-(all of a shorter one). The (n, n) distances are clustered by spectral clustering
-(:func:`musiccluster.clustering.spectral_from_distances`); ``k`` is given or chosen by the
+(all of a shorter one). Neighbours (a track's confidence, the map) come from those distances;
+the clusters from spectral clustering (:func:`musiccluster.clustering.spectral_from_distances`,
+affinity ``1 - d / max d``) of the Jensen-Shannon divergences before mutual proximity (``timbre``)
+or of musly's distances, which clustered closer to the labels on both corpora of
+``benchmarks/similarity.md``; ``k`` is given or chosen by the
 silhouette on the distances. Each track's analysis is cached beside the segment features. These
 models describe a collection, not a space new tracks can be put into: ``--assign`` refuses them
 (:data:`ASSIGN_REFUSAL`).
@@ -40,7 +43,8 @@ ANALYSIS_VERSION = "1"
 CONFIDENCE_NEIGHBOURS = 10
 #: How a track's cluster and confidence are decided (summary.json).
 SIMILARITY_RULE = (
-    "the tracks' pairwise distances are clustered by spectral clustering (affinity exp(-d / median d)); "
+    "spectral clustering (affinity 1 - d / max d) of the tracks' pairwise distances (timbre: the "
+    "Jensen-Shannon divergences of their Gaussian timbre models, before mutual proximity); "
     f"confidence = share of the track's {CONFIDENCE_NEIGHBOURS} nearest tracks in its cluster; distance = "
     "mean distance to the other tracks of its cluster (rank 1 = the most central)"
 )
@@ -140,20 +144,24 @@ def analyse_tracks(clips: Sequence[Clip], method: str, params: Params, *, cache:
     return used, [results[i] for i in used], pd.DataFrame(skipped, columns=["path", "reason"])
 
 
-def track_distances(arrays: Sequence[dict], method: str) -> np.ndarray:
-    """The (n, n) distances between analysed tracks (:func:`analyse_tracks`), 0 on the diagonal.
+def track_distances(arrays: Sequence[dict], method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The (n, n) distances between analysed tracks (:func:`analyse_tracks`), 0 on the diagonal:
+    ``(neighbours, clusters)``, those that find a track's neighbours and those that are clustered.
 
-    Command: ``musiccluster cluster --method timbre|musly``.
+    Command: ``musiccluster cluster --method timbre|musly``. ``timbre``: the mutual-proximity
+    distances and the Jensen-Shannon divergences they normalise; ``musly``: musly's distances, twice.
     """
     if method == "musly":
         from ..models.musly import MuslyModel
 
-        return MuslyModel().fit([bytes(a["track"]) for a in arrays]).distances()
+        D = MuslyModel().fit([bytes(a["track"]) for a in arrays]).distances()
+        return D, D
     from ..features.timbre import GaussianModels, gaussian_js
     from ..metrics.similarity import mutual_proximity
 
     models = GaussianModels(np.stack([a["mean"] for a in arrays]), np.stack([a["cov"] for a in arrays]))
-    return mutual_proximity(gaussian_js(models))
+    js = gaussian_js(models)
+    return mutual_proximity(js), js
 
 
 def classical_mds(D: np.ndarray, dim: int = 2) -> np.ndarray:
@@ -179,8 +187,14 @@ class Grouping:
     k_info: dict[str, Any]
 
 
-def group_tracks(D: np.ndarray, k: int | None, k_range: tuple[int, int], seed: int) -> Grouping:
-    """Spectral clusters of the tracks (``k`` given, or the highest silhouette over ``k_range``), numbered by size."""
+def group_tracks(D: np.ndarray, k: int | None, k_range: tuple[int, int], seed: int,
+                 cluster_D: np.ndarray | None = None) -> Grouping:
+    """Spectral clusters of the tracks (``k`` given, or the highest silhouette over ``k_range``), numbered by size.
+
+    ``D`` finds neighbours (confidence), places the tracks on the map and ranks them in their
+    cluster; ``cluster_D`` (default ``D``) is what is clustered and what the silhouette is read on.
+    """
+    C = D if cluster_D is None else cluster_D
     from sklearn.metrics import silhouette_score
 
     from ..clustering import spectral_from_distances
@@ -188,15 +202,15 @@ def group_tracks(D: np.ndarray, k: int | None, k_range: tuple[int, int], seed: i
     n = len(D)
     info: dict[str, Any] = {"requested": k, "criterion": None, "range": None, "curve": [], "sampled_tracks": None}
     if k is not None:
-        labels = spectral_from_distances(D, int(k), seed)
+        labels = spectral_from_distances(C, int(k), seed)
     elif n < 3 or min(k_range[1], n - 1) < k_range[0]:
         labels = np.zeros(n, dtype=int)
         info["note"] = f"only {n} track(s): too few to choose k, one playlist"
     else:
         curve, best = [], None
         for kk in range(k_range[0], min(k_range[1], n - 1) + 1):
-            lab = spectral_from_distances(D, kk, seed)
-            s = float(silhouette_score(D, lab, metric="precomputed")) if len(set(lab)) > 1 else -1.0
+            lab = spectral_from_distances(C, kk, seed)
+            s = float(silhouette_score(C, lab, metric="precomputed")) if len(set(lab)) > 1 else -1.0
             curve.append({"k": kk, "silhouette": s})
             if best is None or s > best[0]:
                 best = (s, lab)
@@ -265,8 +279,8 @@ def organize_by_similarity(listing, out: Path, *, method: str, k: int | None, k_
         raise ParameterError("k", f"is {k} but only {len(used)} track(s) could be used (see {out / 'skipped.csv'})")
     log(f"{method} analysis of {len(used)} track(s) in {timings['features']:.1f} s")
     t = time.perf_counter()
-    D = track_distances(arrays, method)
-    g = group_tracks(D, k, k_range, params.seed)
+    D, C = track_distances(arrays, method)
+    g = group_tracks(D, k, k_range, params.seed, cluster_D=C)
     timings["clustering"] = time.perf_counter() - t
     tracks = pd.DataFrame({"path": [str(clips[i].path) for i in used], "label": [clips[i].label for i in used],
                            "duration_s": [float(a["duration"]) for a in arrays], "n_segments": 1})
