@@ -5,12 +5,14 @@
 A page's weight is its HTML plus every local file its ``<script src>``, ``<link rel=stylesheet>``,
 ``<img src>`` and ``<audio src>``/``<source src>`` name (each counted once). Not counted: what a
 script or stylesheet loads later (MathJax's fonts and extensions, web fonts) and what plays only on
-a click (the map's excerpts, which are files beside the page). Bytes, not compressed transfer sizes.
+a click (the map's excerpts, which are files beside the page). Bytes as stored, and as a web server
+with gzip compression (level 6, the common default) would send them.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,10 +26,14 @@ def folder_bytes(root: Path) -> int:
     return sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
 
 
-def page_weight(page: Path) -> tuple[int, int]:
-    """(bytes of the HTML, bytes of the HTML and every local file it names)."""
+def _gzipped(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=6))
+
+
+def page_weight(page: Path) -> tuple[int, int, int]:
+    """(bytes of the HTML, bytes of the HTML and every local file it names, the same gzip-compressed)."""
     html = page.read_text(encoding="utf-8", errors="replace")
-    seen, total = set(), page.stat().st_size
+    seen, total, packed = set(), page.stat().st_size, _gzipped(page)
     for a, b in REF.findall(html):
         ref = a or b
         if ref.startswith(("data:", "http:", "https:", "//")):
@@ -36,17 +42,19 @@ def page_weight(page: Path) -> tuple[int, int]:
         if path.is_file() and path not in seen:
             seen.add(path)
             total += path.stat().st_size
-    return page.stat().st_size, total
+            packed += _gzipped(path)
+    return page.stat().st_size, total, packed
 
 
 def report(root: Path, label: str) -> str:
     maps = sum(f.stat().st_size for f in root.rglob("*.map"))
     lines = [f"### {label} ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, `{root}`)", "",
              f"whole build: {folder_bytes(root):,} bytes; `_static`: {folder_bytes(root / '_static'):,}; "
-             f"source maps: {maps:,}", "", "| page | HTML | HTML + what it names |", "|---|---:|---:|"]
+             f"source maps: {maps:,}", "", "| page | HTML | HTML + what it names | the same, gzip |",
+             "|---|---:|---:|---:|"]
     for page in sorted(root.glob("*.html")):
-        own, total = page_weight(page)
-        lines.append(f"| {page.name} | {own:,} | {total:,} |")
+        own, total, packed = page_weight(page)
+        lines.append(f"| {page.name} | {own:,} | {total:,} | {packed:,} |")
     return "\n".join(lines) + "\n"
 
 
