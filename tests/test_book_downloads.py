@@ -97,3 +97,16 @@ def test_unique_scripts_keeps_the_first_of_identical_entries():
     unique_scripts(None, "intro", "page.html", ctx, None)
     assert [(str(j.filename), j.attributes.get("body")) for j in ctx["script_files"]] == [
         ("a.js", None), ("", thebe), ("b.js", None), ("", "other")]
+
+
+def test_unique_scripts_treats_no_filename_as_one_case():
+    """The build's two copies of sphinx-thebe's inline script: one registered with filename None, the
+    other with "" (found in a real build; the copy of 31f988a threw THEBE_JS_URL's redeclaration)."""
+    from sphinx.builders.html._assets import _JavaScript
+
+    from musiccluster.book.sphinx import unique_scripts
+
+    thebe = "const THEBE_JS_URL = 'x'"
+    ctx = {"script_files": [_JavaScript(None, body=thebe), _JavaScript("a.js"), _JavaScript("", body=thebe)]}
+    unique_scripts(None, "intro", "page.html", ctx, None)
+    assert [j.attributes.get("body") for j in ctx["script_files"]] == [thebe, None]

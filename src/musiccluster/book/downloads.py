@@ -20,6 +20,8 @@ from ..cache import atomic_write_bytes
 
 #: The environment variable naming the folder of the build's downloads.
 DOWNLOADS_ENV = "MUSICCLUSTER_BOOK_DOWNLOADS"
+#: Where the executed notebooks and the chapters' downloads go inside the HTML output.
+DOWNLOADS_DIR = "_static/downloads"
 #: The file (at the folder's top) that names the corpus the build ran on.
 CORPUS_FILE = "corpus.json"
 

@@ -141,7 +141,7 @@ def use_fingerprinted_cache(app: Any, config: Any) -> None:
     """
     if getattr(config, "nb_execution_mode", None) != "cache" or getattr(config, "nb_execution_cache_path", ""):
         return
-    from .sphinx import DOWNLOADS_DIR
+    from .downloads import DOWNLOADS_DIR
 
     folder = cache_folder(app.outdir, book_fingerprint(app.srcdir))
     prune(folder, Path(app.outdir) / DOWNLOADS_DIR)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .downloads import DOWNLOADS_DIR
 from .execution_cache import use_fingerprinted_cache
 
 
@@ -104,8 +105,6 @@ def copy_offline_mathjax(app: Any, exc: Exception | None) -> None:
 
 #: The versions every page's footer names (distribution names; python is added).
 FOOTER_VERSIONS = ("torch", "librosa", "scikit-learn", "numpy")
-#: Where the executed notebooks and the chapters' downloads go inside the HTML output.
-DOWNLOADS_DIR = "_static/downloads"
 
 
 def git_commit(folder: str | Path) -> str:
@@ -222,7 +221,8 @@ def unique_scripts(app: Any, pagename: str, templatename: str, context: dict, do
         return
     seen, kept = set(), []
     for js in scripts:
-        key = (str(getattr(js, "filename", js)), repr(sorted(getattr(js, "attributes", {}).items())))
+        # the two copies of an inline script differ only in filename None against "" (both: no file)
+        key = (str(getattr(js, "filename", js) or ""), repr(sorted(getattr(js, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             kept.append(js)
