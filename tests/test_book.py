@@ -164,25 +164,33 @@ def test_a_failing_chapter_fails_the_build(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_rebuild_reexecutes_unchanged_chapters(tmp_path):
+def test_a_rebuild_reexecutes_a_chapter_whose_data_changed_and_reuses_it_otherwise(tmp_path):
     """Rebuilding into the same output folder must not keep a chapter's old outputs when only what
-    it computes from (library, corpus, data) changed and its text did not."""
+    it computes from changed and its text did not (here: a file in the chapter's data_dir; the library,
+    the stack's versions and the records are the fingerprint's other parts, tests/test_execution_cache.py);
+    with nothing changed, the chapter is reused, not executed again."""
     book = tmp_path / "book"
     book.mkdir()
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
     shutil.copy(BOOK / "references.bib", book / "references.bib")
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     header = (BOOK / "intro.md").read_text().split("---", 2)[1]
-    source = tmp_path / "value.txt"
-    cell = f"print('value=' + open({str(source)!r}).read())"
+    data = tmp_path / "music"
+    data.mkdir()
+    source = data / "value.txt"
+    cell = f"data_dir = {str(data)!r}\nprint('value=' + open(data_dir + '/value.txt').read())"
     (book / "intro.md").write_text(f"---{header}---\n\n# A chapter\n\n```{{code-cell}} ipython3\n{cell}\n```\n")
     cmd = [str(BIN / "jupyter-book"), "build", str(book), "--path-output", str(tmp_path / "out")]
     page = tmp_path / "out" / "_build" / "html" / "intro.html"
-    for value in ("first", "second"):
-        source.write_text(value)
+    for value in ("first", "second", None):
+        if value is not None:
+            source.write_text(value)
         proc = subprocess.run(cmd, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        assert f"value={value}" in page.read_text()
+        log = proc.stdout + proc.stderr
+        assert proc.returncode == 0, log[-3000:]
+        assert f"value={value or 'second'}" in page.read_text()
+        assert ("Using cached notebook" in log) == (value is None), log[-3000:]
+    assert "outputs reused from the run of" in page.read_text()
 
 
 @pytest.mark.slow
