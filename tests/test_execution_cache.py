@@ -78,12 +78,15 @@ def test_data_dirs_are_read_from_the_parameters_cells(project):
 def test_other_fingerprints_are_pruned_and_a_build_without_downloads_starts_afresh(tmp_path):
     cache = tmp_path / "_build" / ".jupyter_cache"
     current, old = cache / "0123456789abcdef", cache / "fedcba9876543210"
-    for folder in (current, old, cache / "not-ours"):
+    lookalike = cache / "aaaaaaaaaaaaaaaa"  # a fingerprint's name, but no jupyter-cache inside: not ours
+    for folder in (current, old, cache / "not-ours", lookalike):
         folder.mkdir(parents=True)
+    for folder in (current, old):
+        (folder / "global.db").write_bytes(b"")
     downloads = tmp_path / "_build" / "html" / "_static" / "downloads"
     downloads.mkdir(parents=True)
     assert ec.prune(current, downloads) == [old]
-    assert current.is_dir() and (cache / "not-ours").is_dir()
+    assert current.is_dir() and (cache / "not-ours").is_dir() and lookalike.is_dir()
     shutil.rmtree(downloads)  # the HTML was deleted: reused chapters would not rewrite their downloads
     assert ec.prune(current, downloads) == [current] and not current.exists()
 

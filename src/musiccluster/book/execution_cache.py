@@ -86,15 +86,15 @@ def book_fingerprint(book_dir: str | os.PathLike[str], project_dir: str | os.Pat
     package_dir : path, optional
         The ``musiccluster`` package (default: the one imported).
     """
+    from ..cache import source_fingerprint
     from ..versions import versions
 
     book_dir = Path(book_dir).resolve()
     project_dir = Path(project_dir) if project_dir is not None else book_dir.parent
     package_dir = Path(package_dir) if package_dir is not None else Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    for path in _package_files(package_dir):
-        digest.update(path.relative_to(package_dir).as_posix().encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    names = [path.relative_to(package_dir).as_posix() for path in _package_files(package_dir)]
+    digest.update(source_fingerprint(*names, root=package_dir).encode())
     digest.update(json.dumps(versions(STACK), sort_keys=True, default=str).encode())
     for record in sorted((project_dir / "benchmarks").glob("*.json")):
         digest.update(record.name.encode())
@@ -114,16 +114,18 @@ def cache_folder(outdir: str | os.PathLike[str], fingerprint: str) -> Path:
 
 
 def prune(folder: Path, downloads: Path) -> list[Path]:
-    """Delete the other fingerprints' caches beside ``folder`` (this tool wrote them), and ``folder``
-    itself when the build's downloads are gone (a reused chapter does not rewrite its downloads,
-    so it must run again). Returns what was deleted.
+    """Delete the other fingerprints' caches beside ``folder`` (this tool wrote them: a folder named
+    by a fingerprint that holds a jupyter-cache database), and ``folder`` itself when the build's
+    downloads are gone (a reused chapter does not rewrite its downloads, so it must run again).
+    Returns what was deleted.
 
     Chapter: the book build.
     """
     removed = []
     parent = folder.parent
     for other in sorted(parent.iterdir()) if parent.is_dir() else []:
-        if other.is_dir() and other != folder and re.fullmatch(r"[0-9a-f]{16}", other.name):
+        if (other.is_dir() and other != folder and re.fullmatch(r"[0-9a-f]{16}", other.name)
+                and (other / "global.db").is_file()):
             shutil.rmtree(other, ignore_errors=True)
             removed.append(other)
     if folder.is_dir() and not downloads.is_dir():

@@ -133,10 +133,11 @@ def start_provenance(app: Any) -> None:
     from .downloads import DOWNLOADS_ENV
 
     found = versions(FOOTER_VERSIONS)
-    app.musiccluster_started = _dt.datetime.now(_dt.timezone.utc).timestamp()
+    now = _dt.datetime.now(_dt.timezone.utc)
+    app.musiccluster_started = now.timestamp()
     app.musiccluster_provenance = {
         "commit": git_commit(app.srcdir),
-        "built": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "built": now.strftime("%Y-%m-%d %H:%M UTC"),
         "versions": ", ".join(f"{name} {found[name]}" for name in ("python", *FOOTER_VERSIONS)),
     }
     if getattr(app.builder, "format", "") == "html":

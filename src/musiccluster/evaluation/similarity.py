@@ -142,8 +142,8 @@ def similarity_scores(name: str, labels: Sequence, *, X: np.ndarray | None = Non
         scores = external_scores(labels, pred)
         ari, nmi = scores["ari"], scores["nmi"]
         if cluster_seeds:
-            again = [kmeans(np.asarray(X, dtype=np.float64), n_clusters, s).labels_ if X is not None else
-                     spectral_from_distances(on, n_clusters, s) for s in cluster_seeds]
+            again = [pred if s == seed else kmeans(np.asarray(X, dtype=np.float64), n_clusters, s).labels_
+                     if X is not None else spectral_from_distances(on, n_clusters, s) for s in cluster_seeds]
             extra = {**(extra or {}), "ari_over_seeds": {int(s): external_scores(labels, p)["ari"]
                                                          for s, p in zip(cluster_seeds, again)}}
     return SimilarityScores(name, len(labels), precision, chance, ari, nmi, n_clusters, how, dict(extra or {}),
