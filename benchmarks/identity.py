@@ -82,7 +82,7 @@ def _cluster_part() -> None:
         target = (music if i < 24 else new) / clip.parent.name / clip.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(clip, target)
-    _mc("cluster", "music", "--out", "out-vae", "--k", "4", "--epochs", "5")
+    _mc("cluster", "music", "--out", "out-vae", "--method", "vae", "--k", "4", "--epochs", "5")
     _mc("cluster", "music", "--out", "out-pca", "--method", "pca", "--k-range", "2:5")
     _mc("cluster", "--assign", "new", "--model", "out-vae/model", "--out", "out-assign")
 
