@@ -4,7 +4,8 @@
 
 A page's weight is its HTML plus every local file its ``<script src>``, ``<link rel=stylesheet>``,
 ``<img src>`` and ``<audio src>``/``<source src>`` name (each counted once). Not counted: what a
-script or stylesheet loads later (MathJax's fonts and extensions, web fonts) and what plays only on
+script or stylesheet loads later (MathJax's fonts and extensions, the theme's icon font: its size is
+reported on a line of its own) and what plays only on
 a click (the map's excerpts, which are files beside the page). Bytes as stored, and as a web server
 with gzip compression (level 6, the common default) would send them.
 """
@@ -46,11 +47,18 @@ def page_weight(page: Path) -> tuple[int, int, int]:
     return page.stat().st_size, total, packed
 
 
+def fonts(root: Path) -> str:
+    """The WOFF2 web fonts of the build (Font Awesome's, MathJax's are counted apart) and their bytes."""
+    found = sorted((root / "_static" / "vendor").rglob("*.woff2"))
+    return ", ".join(f"{f.name} {f.stat().st_size:,}" for f in found) or "none"
+
+
 def report(root: Path, label: str) -> str:
     maps = sum(f.stat().st_size for f in root.rglob("*.map"))
     lines = [f"### {label} ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, `{root}`)", "",
              f"whole build: {folder_bytes(root):,} bytes; `_static`: {folder_bytes(root / '_static'):,}; "
-             f"source maps: {maps:,}", "", "| page | HTML | HTML + what it names | the same, gzip |",
+             f"source maps: {maps:,}", "", f"web fonts (not in the columns; a browser fetches one when a glyph of "
+             f"it shows, the icons use the solid set): {fonts(root)}", "", "| page | HTML | HTML + what it names | the same, gzip |",
              "|---|---:|---:|---:|"]
     for page in sorted(root.glob("*.html")):
         own, total, packed = page_weight(page)

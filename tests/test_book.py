@@ -250,6 +250,10 @@ def test_the_book_builds_without_warnings_and_shows_table1_and_figure1(built_boo
         assert (downloads / rel).is_file(), rel
     assert 'href="_static/downloads/results/segments.csv"' in page
     assert not list(html.rglob("*.map")) and len(list((downloads / "excerpts").glob("*.ogg"))) >= 10
+    # the theme's icons come from its CSS web font: no page loads Font Awesome's 1.5 MB script
+    assert not (html / "_static" / "scripts" / "fontawesome.js").exists()
+    assert not [p.name for p in html.glob("*.html") if "fontawesome.js" in p.read_text()]
+    assert '<i class="fa-solid' in page or '<i class="fas' in page  # icons are still there, as elements
     browser_check(html / "results.html", tmp_path / "results.png")
 
 

@@ -67,7 +67,7 @@ def test_git_commit_of_a_folder_outside_git_is_unknown(tmp_path):
 
 
 def test_slim_static_drops_source_maps_catalogues_and_ttf_fonts(tmp_path):
-    from musiccluster.book.sphinx import slim_static
+    from musiccluster.book.theme_weight import slim_static
 
     static = tmp_path / "_static"
     (static / "scripts").mkdir(parents=True)
@@ -110,3 +110,52 @@ def test_unique_scripts_treats_no_filename_as_one_case():
     ctx = {"script_files": [_JavaScript(None, body=thebe), _JavaScript("a.js"), _JavaScript("", body=thebe)]}
     unique_scripts(None, "intro", "page.html", ctx, None)
     assert [j.attributes.get("body") for j in ctx["script_files"]] == [thebe, None]
+
+
+def test_theme_macros_lose_only_the_icon_script_and_only_where_the_css_draws_icons():
+    from musiccluster.book.theme_weight import macros_without_icon_script, theme_files
+
+    macros = ('{% macro head_js_preload() %}\n  <!-- So that users can add custom icons -->\n'
+              '  <script defer src="{{ pathto(\'_static/scripts/fontawesome.js\', 1) }}?digest=ab"></script>\n'
+              '  <link rel="preload" as="script" href="{{ pathto(\'_static/scripts/bootstrap.js\', 1) }}" />\n'
+              '{% endmacro %}\n')
+    css = '@font-face{font-family:Font Awesome\\ 6 Free}.fa-solid,.fas{font-weight:900}.fa-bars:before{content:"x"}'
+    kept = macros_without_icon_script(macros, css)
+    assert kept is not None and "fontawesome.js" not in kept and "bootstrap.js" in kept
+    assert kept.count("\n") == macros.count("\n") - 1
+    assert macros_without_icon_script(macros, ".other{}") is None  # no web-font rules: keep the script
+    assert macros_without_icon_script(kept, css) is None  # no such line: leave the template alone
+    found = theme_files()  # the installed theme: its template and stylesheet qualify
+    assert found is not None
+    assert macros_without_icon_script(found[0].read_text(), found[1].read_text()) is not None
+
+
+def test_icons_from_css_puts_the_rewritten_template_first(tmp_path):
+    from types import SimpleNamespace
+
+    from musiccluster.book.theme_weight import icons_from_css
+
+    app = SimpleNamespace(doctreedir=str(tmp_path / "_build" / ".doctrees"))
+    config = SimpleNamespace(templates_path=["_templates"])
+    icons_from_css(app, config)
+    folder = tmp_path / "_build" / "theme-templates"
+    assert config.templates_path == [str(folder), "_templates"]
+    text = (folder / "static" / "webpack-macros.html").read_text()
+    assert "fontawesome.js" not in text and "bootstrap.js" in text and "pydata-sphinx-theme.js" in text
+    icons_from_css(app, config)  # a second build: same folder, once
+    assert config.templates_path == [str(folder), "_templates"]
+
+
+def test_slim_static_drops_the_icon_script_only_when_no_page_names_it(tmp_path):
+    from musiccluster.book.theme_weight import slim_static
+
+    static = tmp_path / "_static"
+    (static / "scripts").mkdir(parents=True)
+    script = static / "scripts" / "fontawesome.js"
+    script.write_bytes(b"f" * 40)
+    (tmp_path / "page.html").write_text('<script defer src="_static/scripts/fontawesome.js?digest=1"></script>')
+    assert slim_static(static) == 0 and script.is_file()  # a page loads it: kept
+    (tmp_path / "page.html").write_text('<i class="fa-solid fa-bars"></i>')
+    (static / "scripts" / "fontawesome.js.LICENSE.txt").write_bytes(b"l" * 2)
+    (static / "webpack-macros.html").write_text('<script src="_static/scripts/fontawesome.js"></script>')  # not a page
+    assert slim_static(static) == 42 + 54 and not script.exists() and not (static / "webpack-macros.html").exists()

@@ -1,4 +1,5 @@
 """The built book and ``map.html`` in headless Chromium (issue 14): no console errors on any page,
+every theme icon drawn (by the theme's web font),
 the interactive maps render one point per clip, a click on a point starts an ``<audio>`` that
 decodes (``readyState >= 2``), and no table is wider than the article's column at 1280 px.
 
@@ -37,6 +38,16 @@ FIRST_POINT = """(() => {
           y: r.top + plot.frame.y_scale.compute(ds.data.y[0]), n: ds.data.x.length,
           top: r.top + window.scrollY, height: r.height};
 })()"""
+#: The theme's icon elements and whether the web font draws them (the book drops Font Awesome's
+#: SVG script, musiccluster.book.theme_weight): {n: icons shown, drawn: with a glyph and a width, font}.
+ICONS = """(() => {
+  const shown = [...document.querySelectorAll("i.fa-solid, i.fas, i.fa-brands, i.fab, i.fa-regular, i.far")]
+    .filter(el => el.offsetParent !== null);
+  const drawn = shown.filter(el => getComputedStyle(el, "::before").content !== "none"
+    && el.getBoundingClientRect().width > 0);
+  const font = [...document.fonts].some(f => f.family.includes("Font Awesome") && f.status === "loaded");
+  return {n: shown.length, drawn: drawn.length, font, svg: document.querySelectorAll("svg.svg-inline--fa").length};
+})()"""
 #: Tables wider than the article's column: [[index, table width, column width], ...].
 WIDE_TABLES = """(() => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main");
@@ -72,6 +83,8 @@ def test_every_page_of_the_book_in_chromium(built_book):
             found = b.eval(WIDE_TABLES)
             if found:
                 wide[page.name] = found
+            icons = b.eval(ICONS)
+            assert icons["n"] >= 3 and icons["drawn"] == icons["n"] and icons["font"], (page.name, icons)
         assert not project_errors(b), "\n".join(project_errors(b))
         assert not wide, f"tables wider than their column at 1280 px: {wide}"
         for name in ("results", "listening"):

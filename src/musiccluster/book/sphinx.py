@@ -7,7 +7,8 @@ encryption" warning out of the build log), serves MathJax from the book
 (``sphinx-mathjax-offline``'s files) so formulas render without internet, and gives every page a
 footer with its provenance (commit, build date, corpus, versions, the chapter's run time) and its
 downloads (the executed notebook and what the chapter published through
-:mod:`musiccluster.book.downloads`).
+:mod:`musiccluster.book.downloads`). What the theme makes a reader download is kept small by
+:mod:`musiccluster.book.theme_weight` (icons from the theme's CSS, no unused files).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from .. import __version__
 from .downloads import DOWNLOADS_DIR
 from .execution_cache import use_fingerprinted_cache
+from .theme_weight import icons_from_css, slim_build
 
 
 def quiet_kernels() -> None:
@@ -258,47 +260,6 @@ def copy_executed_notebooks(app: Any, exc: Exception | None) -> None:
         shutil.copy2(nb, dst)
 
 
-#: Theme files a reader's browser never loads: source maps (fetched only by a developer's open
-#: DevTools), the theme's translation catalogues (used at build time) and Font Awesome's TrueType
-#: fonts (the theme's CSS lists the WOFF2 files first, which every current browser reads).
-UNUSED_STATIC = ("**/*.map", "locales", "vendor/fontawesome/webfonts/*.ttf")
-
-
-def slim_static(static: Path) -> int:
-    """Delete :data:`UNUSED_STATIC` from a built ``_static`` folder; the bytes removed.
-
-    A deleted source map's ``sourceMappingURL`` comment is removed from the file that named it
-    (a browser with DevTools open would otherwise ask for it). Chapter: the book build (its weight).
-    """
-    removed = 0
-    for pattern in UNUSED_STATIC:
-        for path in sorted(static.glob(pattern)):
-            if path.is_dir():
-                removed += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-                shutil.rmtree(path)
-                continue
-            if path.suffix == ".ttf" and not path.with_suffix(".woff2").is_file():
-                continue
-            removed += path.stat().st_size
-            path.unlink()
-            named = path.with_suffix("")  # fontawesome.js.map -> fontawesome.js
-            if path.suffix == ".map" and named.is_file():
-                text = named.read_text(encoding="utf-8", errors="surrogateescape")
-                kept = "\n".join(line for line in text.split("\n") if f"sourceMappingURL={path.name}" not in line)
-                if kept != text:
-                    named.write_text(kept, encoding="utf-8", errors="surrogateescape")
-    return removed
-
-
-def slim_build(app: Any, exc: Exception | None) -> None:
-    """``build-finished``: :func:`slim_static` on an HTML build's ``_static``.
-
-    Chapter: the book build (its weight; the README gives the size).
-    """
-    if exc is None and getattr(app.builder, "format", "") == "html":
-        slim_static(Path(app.outdir) / "_static")
-
-
 def setup(app: Any) -> dict[str, Any]:
     """Sphinx extension entry point (``sphinx: extra_extensions`` in ``_config.yml``).
 
@@ -308,6 +269,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("env-get-outdated", every_page_is_outdated)
     app.connect("config-inited", use_offline_mathjax)
     app.connect("config-inited", use_fingerprinted_cache)
+    app.connect("config-inited", icons_from_css)
     app.connect("build-finished", copy_offline_mathjax)
     app.connect("builder-inited", start_provenance)
     app.connect("html-page-context", add_footer)
