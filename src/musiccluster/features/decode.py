@@ -99,7 +99,7 @@ def _read_span(f: sf.SoundFile, info: AudioInfo, a: int, b: int, sr: int) -> np.
     if fs == sr:
         f.seek(a)
         return _fit(_mono(f.read(b - a, dtype="float32", always_2d=True)), b - a)
-    import librosa
+    from .frontend import resample
 
     g = math.gcd(fs, sr)
     step_in, step_out = fs // g, sr // g  # step_out output samples are exactly step_in frames
@@ -109,7 +109,7 @@ def _read_span(f: sf.SoundFile, info: AudioInfo, a: int, b: int, sr: int) -> np.
     s1 = min(info.frames, int(math.ceil((b + margin) * fs / sr)))
     f.seek(s0)
     x = _mono(f.read(max(0, s1 - s0), dtype="float32", always_2d=True))
-    y = librosa.resample(x, orig_sr=fs, target_sr=sr, res_type="soxr_hq") if len(x) else x
+    y = resample(x, fs, sr) if len(x) else x
     return _fit(y[a - t0:], b - a)
 
 

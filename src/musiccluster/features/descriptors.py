@@ -23,7 +23,7 @@ import librosa
 import numpy as np
 
 from .._constants import HOP_LENGTH, N_FFT, N_MELS, SR
-from .mfcc import _mel_basis
+from .frontend import mel_filterbank, mel_power, mfcc_from_db, power_to_db, stft
 from .timbre import gaussian_model
 
 _SPECTRAL = ("spectral_centroid", "spectral_bandwidth", "rolloff", "zero_crossing_rate", "rms")
@@ -107,10 +107,9 @@ def mfcc_frames(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> tuple[np.ndarr
     Slaney mel filterbank and DCT), over the whole signal rather than per segment.
     """
     y = np.asarray(y, dtype=np.float32)
-    S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True, pad_mode="constant"))
-    mel = np.einsum("...ft,mf->...mt", S ** 2.0, _mel_basis(sr, N_FFT, N_MELS, "float32"), optimize=True)
-    mel_db = librosa.power_to_db(mel)
-    return librosa.feature.mfcc(S=mel_db, n_mfcc=n_mfcc).astype(np.float64), S, mel_db
+    S = np.abs(stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True))
+    mel_db = power_to_db(mel_power(S, mel_filterbank(sr, N_FFT, N_MELS, "float32")))
+    return mfcc_from_db(mel_db, n_mfcc).astype(np.float64), S, mel_db
 
 
 def timbre_model(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> tuple[np.ndarray, np.ndarray]:

@@ -367,12 +367,13 @@ def _computed(argsets: list[tuple], fp: FeatureParams, n_jobs: int, backend: str
 
 
 def _warm_up(fp: FeatureParams) -> None:
-    """Load, once in this process, what librosa imports lazily on its first MFCC and resampling
-    (scipy's signal and FFT modules, soxr, the mel filterbank), so that forked workers inherit it
-    instead of each paying ~1 s for it."""
+    """Load, once in this process, what the first MFCC and resampling import lazily (scipy's FFT
+    module, soxr, the mel filterbank), so that forked workers inherit it instead of paying for it."""
+    from .frontend import resample
+
     with single_threaded():
         mfcc_stats(np.zeros(4 * 2048, dtype=np.float32), sr=fp.sr, n_mfcc=fp.n_mfcc)
-        librosa.resample(np.zeros(256, dtype=np.float32), orig_sr=2 * fp.sr, target_sr=fp.sr, res_type="soxr_hq")
+        resample(np.zeros(256, dtype=np.float32), 2 * fp.sr, fp.sr)
 
 
 def _assemble(clips, results, fp: FeatureParams, source: str, warn_skips: bool = True) -> FeatureSet:

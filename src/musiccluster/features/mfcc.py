@@ -3,17 +3,17 @@
 Chapter *MFCC features* narrates this module. ``n_mfcc`` MFCCs with librosa's
 defaults at 22 050 Hz (n_fft 2048, hop 512, 128 mel bands), each summarised over
 time by its mean and its variance (``ddof=0``): exactly the ``mfccN_mean`` /
-``mfccN_var`` columns of the public Kaggle GTZAN feature tables.
+``mfccN_var`` columns of the public Kaggle GTZAN feature tables. The STFT, mel filterbank,
+decibels and DCT are librosa's, computed by :mod:`.frontend` (bit-identical, without importing
+librosa's heavy modules).
 """
 
 from __future__ import annotations
 
-import functools
-
-import librosa
 import numpy as np
 
 from .._constants import HOP_LENGTH, N_FFT, N_MELS, SR
+from .frontend import mel_filterbank, mel_power, mfcc_from_db, power_to_db, stft
 
 
 def feature_names(n_mfcc: int = 13) -> list[str]:
@@ -50,7 +50,7 @@ def mfcc_stats(y: np.ndarray, sr: int = SR, n_mfcc: int = 13) -> np.ndarray:
 
 
 def _stats_of_mel(mel: np.ndarray, n_mfcc: int) -> np.ndarray:
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=n_mfcc).astype(np.float64)
+    mfcc = mfcc_from_db(power_to_db(mel), n_mfcc).astype(np.float64)
     return np.concatenate([mfcc.mean(axis=1), mfcc.var(axis=1)])
 
 
@@ -59,7 +59,7 @@ class SegmentStats:
 
     Chapter *MFCC features* (long tracks, :mod:`musiccluster.features.decode`). :meth:`feed`
     takes the segment's samples in order; :meth:`result` gives the 26 numbers. The frames are
-    those of ``librosa.stft(center=True)`` with zero padding (a frame of ``N_FFT`` samples
+    those of ``librosa.stft(center=True)`` (:func:`.frontend.stft`) with zero padding (a frame of ``N_FFT`` samples
     every ``HOP_LENGTH``), computed ``block_frames`` at a time; only their mel powers
     (``N_MELS`` floats per frame, ~8 MB for six minutes) are kept, since ``power_to_db``'s
     ``top_db`` floor needs the segment's maximum. Equal to :func:`mfcc_stats` of the whole
@@ -72,9 +72,8 @@ class SegmentStats:
         self._mels: list[np.ndarray] = []
 
     def _frames(self, y: np.ndarray) -> None:
-        S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=False)) ** 2.0
-        self._mels.append(np.einsum("...ft,mf->...mt", S, _mel_basis(self.sr, N_FFT, N_MELS, "float32"),
-                                    optimize=True))
+        self._mels.append(mel_power(np.abs(stft(y, N_FFT, HOP_LENGTH, center=False)),
+                                    mel_filterbank(self.sr, N_FFT, N_MELS, "float32")))
 
     def feed(self, y: np.ndarray) -> None:
         """Append the segment's next samples."""
@@ -93,24 +92,12 @@ class SegmentStats:
         return _stats_of_mel(np.concatenate(self._mels, axis=1), self.n_mfcc)
 
 
-@functools.lru_cache(maxsize=16)
-def _mel_basis(sr: int, n_fft: int, n_mels: int, dtype: str) -> np.ndarray:
-    """librosa's Slaney mel filterbank, built once per process (librosa's own cache is off).
-
-    Read-only, so a caller can never alter the shared copy.
-    """
-    basis = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, norm="slaney", dtype=np.dtype(dtype))
-    basis.flags.writeable = False
-    return basis
-
-
 def _mel_power(y: np.ndarray, sr: int) -> np.ndarray:
     """``librosa.feature.melspectrogram(y=y, sr=sr, n_fft=N_FFT, hop_length=HOP_LENGTH, n_mels=N_MELS)``.
 
-    The same operations in the same order as librosa 0.11 (``|stft|**2.0`` with
-    ``center=True`` and zero padding, then the einsum below), so the result is
-    bit-identical; only the filterbank is reused instead of rebuilt per segment.
+    The same operations in the same order as librosa 0.11 (``|stft|**2.0`` with ``center=True``
+    and zero padding, then the mel product), so the result is bit-identical; the filterbank is
+    built once per process instead of once per segment.
     """
-    S = np.abs(librosa.stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True, pad_mode="constant")) ** 2.0
-    basis = _mel_basis(sr, N_FFT, N_MELS, "float32")  # filters.mel's default dtype
-    return np.einsum("...ft,mf->...mt", S, basis, optimize=True)
+    S = np.abs(stft(y, n_fft=N_FFT, hop_length=HOP_LENGTH, center=True))
+    return mel_power(S, mel_filterbank(sr, N_FFT, N_MELS, "float32"))  # filters.mel's default dtype

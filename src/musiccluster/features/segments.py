@@ -103,9 +103,9 @@ def load_audio(path: str | Path, sr: int = SR, max_duration_s: float = MAX_DURAT
         raise SkipClip("no audio samples")
     y = data.mean(axis=1) if data.shape[1] > 1 else data[:, 0]
     if file_sr != sr:
-        import librosa
+        from .frontend import resample
 
-        y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq")
+        y = resample(y, file_sr, sr)
     y = np.ascontiguousarray(y, dtype=np.float32)
     if not np.all(np.isfinite(y)):
         raise SkipClip("audio contains NaN or infinite samples")

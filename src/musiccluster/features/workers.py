@@ -2,7 +2,8 @@
 
 The per-clip work is small (~15 ms of one core for a 30-s clip), so what decides whether workers
 pay off is what they cost to start. A worker started fresh (joblib's loky, or any platform without
-``fork``) imports numpy, scipy, soundfile and librosa again: ~2-3 s each. On Linux, from a process
+``fork``) imports numpy, scipy's FFT, soundfile, soxr and pandas again: ~1-2 s each (librosa's
+heavy modules are no longer among them, :mod:`.frontend`). On Linux, from a process
 with no other thread, the workers are forked from this one after those imports
 (:func:`forked_map`): they start in milliseconds and share the loaded modules. The default number
 of workers is then :func:`choose_workers` of the work (clips x seconds decoded) and that start-up
