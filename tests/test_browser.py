@@ -48,6 +48,18 @@ ICONS = """(() => {
   const font = [...document.fonts].some(f => f.family.includes("Font Awesome") && f.status === "loaded");
   return {n: shown.length, drawn: drawn.length, font, svg: document.querySelectorAll("svg.svg-inline--fa").length};
 })()"""
+#: Elements that run past the article's right edge without a scroll box of their own (a phone's
+#: width: wide figures, tables and code scroll inside their boxes; text and inline code wrap).
+PAST_THE_COLUMN = """(() => {
+  const article = document.querySelector("article.bd-article");
+  if (!article) return [];
+  const edge = article.getBoundingClientRect().right + 1;
+  const boxed = (el) => { for (let p = el.parentElement; p && p !== article; p = p.parentElement)
+    if (getComputedStyle(p).overflowX !== "visible") return true; return false; };
+  return [...article.querySelectorAll("*")]
+    .filter(el => el.offsetParent !== null && el.getBoundingClientRect().right > edge && !boxed(el))
+    .slice(0, 3).map(el => el.tagName + " " + (el.textContent || el.getAttribute("src") || "").slice(0, 60));
+})()"""
 #: Tables wider than the article's column: [[index, table width, column width], ...].
 WIDE_TABLES = """(() => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main");
@@ -87,6 +99,15 @@ def test_every_page_of_the_book_in_chromium(built_book):
             assert icons["n"] >= 3 and icons["drawn"] == icons["n"] and icons["font"], (page.name, icons)
         assert not project_errors(b), "\n".join(project_errors(b))
         assert not wide, f"tables wider than their column at 1280 px: {wide}"
+    with Browser(420, 900) as b:  # a phone: nothing runs past the column
+        past = {}
+        for page in pages:
+            b.open(page.as_uri(), settle=1.0)
+            found = b.eval(PAST_THE_COLUMN)
+            if found:
+                past[page.name] = found
+        assert not past, f"past the column at 420 px: {past}"
+    with Browser(1280, 900) as b:
         for name in ("results", "listening"):
             b.open((html / f"{name}.html").as_uri(), settle=2)
             p = b.wait_for(FIRST_POINT, timeout=30)
