@@ -133,3 +133,32 @@ def test_relative_links_of_names_that_are_not_utf8(tmp_path):
     assert pts["title"].tolist() == ["caf\\xe9 \\xff.wav"] and pts["audio"].tolist() == ["../m/caf%E9%20%FF.wav"]
     body = map_body(pts, colour_by=["cluster"], hover=[("title", "title")])
     assert body.encode("utf-8")  # no lone surrogate reaches the page
+
+
+def test_the_same_map_gives_the_same_bytes_in_another_process():
+    """Bokeh's random UUIDs and a set's hash order made map.html differ on every run."""
+    import subprocess
+    import sys
+
+    code = ("import pandas as pd\n"
+            "from musiccluster.organize.interactive_map import map_body\n"
+            "pts = pd.DataFrame({'x': [0.0, 1.0, 2.0], 'y': [1.0, 0.0, 2.0], 'audio': ['a.ogg', '', 'c.ogg'],\n"
+            "                    'cluster': ['0', '1', '1'], 'title': ['a', 'b', 'c'], 'artist': ['p', 'q', 'r']})\n"
+            "print(map_body(pts, colour_by=['cluster'], hover=[('title', 'title'), ('artist', 'artist')]))\n")
+    outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": seed}) for seed in ("1", "2")]
+    assert all(o.returncode == 0 for o in outs), outs[0].stderr[-2000:]
+    assert outs[0].stdout == outs[1].stdout and "b08ba8c7" not in outs[0].stdout
+
+
+def test_stable_ids_are_consistent_within_a_text_and_differ_between_texts():
+    from musiccluster.organize.interactive_map import stable_ids
+
+    a, b = "0f8fad5b-d9cb-469f-a165-70867728950e", "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    text = f'<div id="{a}"></div><script>{{"{b}": {{"root": "{a}"}}}}</script>'
+    out = stable_ids(text, "mc-map")
+    assert a not in out and b not in out and out == stable_ids(text, "mc-map")
+    ids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", out)
+    assert len(ids) == 3 and ids[0] == ids[2] != ids[1]  # the same UUID maps to the same new one
+    assert stable_ids(text, "other") != out and stable_ids(text.replace("root", "roots"), "mc-map") != out
+    assert stable_ids("no ids here") == "no ids here"

@@ -32,6 +32,29 @@ def _safe_id(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", text) or "mc-map"
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def stable_ids(text: str, seed: str = "") -> str:
+    """``text`` with every UUID replaced, consistently, by one derived from the text itself.
+
+    Bokeh's ``components`` names its document and root element by random UUIDs, so the same map
+    written twice differed byte for byte. Here the k-th distinct UUID becomes a version-4 UUID made
+    from the SHA-256 of the text (its UUIDs blanked), ``seed`` and ``k``: the same map gives the same
+    bytes, and different maps (or ``seed``\ s, such as two element ids on one page) different ids.
+    """
+    import hashlib
+    import uuid
+
+    found = list(dict.fromkeys(_UUID.findall(text)))
+    if not found:
+        return text
+    digest = hashlib.sha256((seed + "\0" + _UUID.sub("-", text)).encode("utf-8")).digest()
+    new = {old: str(uuid.UUID(bytes=hashlib.sha256(digest + k.to_bytes(4, "big")).digest()[:16], version=4))
+           for k, old in enumerate(found)}
+    return _UUID.sub(lambda m: new[m.group(0)], text)
+
+
 def resources_html() -> str:
     """The inline ``<script>`` tags of :data:`BOKEH_COMPONENTS` (once per page).
 
@@ -80,7 +103,7 @@ def map_body(points: pd.DataFrame, *, colour_by: Sequence[str], hover: Iterable[
     colour_by = list(colour_by)
     element_id = _safe_id(element_id)
     points = points.sort_values(colour_by[0], kind="stable")  # the legend lists the groups in this order
-    data = {c: points[c].astype(str).tolist() for c in {*(c for _, c in hover), *colour_by, "audio"}}
+    data = {c: points[c].astype(str).tolist() for c in dict.fromkeys([*(c for _, c in hover), *colour_by, "audio"])}
     data.update(x=points["x"].astype(float).tolist(), y=points["y"].astype(float).tolist())
     data.update(_colour_columns(points, colour_by))
     data["colour"] = list(data[f"colour__{colour_by[0]}"])
@@ -118,9 +141,9 @@ def map_body(points: pd.DataFrame, *, colour_by: Sequence[str], hover: Iterable[
         """))
         parts.insert(0, toggle)
     script, div = components(column(*parts, sizing_mode="scale_width"))
-    return (f'<div class="mc-map" id="{element_id}">{div}'
-            f'<p class="mc-map-player"><audio id="{element_id}-audio" controls preload="none"></audio> '
-            f'<span id="{element_id}-now">click a point to hear it</span></p>{script}</div>')
+    return stable_ids(f'<div class="mc-map" id="{element_id}">{div}'
+                      f'<p class="mc-map-player"><audio id="{element_id}-audio" controls preload="none"></audio> '
+                      f'<span id="{element_id}-now">click a point to hear it</span></p>{script}</div>', element_id)
 
 
 def hover_first(hover: Iterable[tuple[str, str]]) -> str:
