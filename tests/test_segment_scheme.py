@@ -271,3 +271,10 @@ def test_default_workers_are_forked_and_give_the_same_bits(audio_dir, monkeypatc
     finally:
         stop.set()
         thread.join()
+
+
+def test_chunks_are_small_enough_for_the_workers_to_finish_together():
+    from musiccluster.features.workers import chunk_size
+
+    assert [chunk_size(n, 2) for n in (1, 10, 128, 200, 1000, 100_000)] == [1, 1, 1, 2, 8, 8]
+    assert chunk_size(5, 0) == 1
