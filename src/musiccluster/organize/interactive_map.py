@@ -41,7 +41,7 @@ def stable_ids(text: str, seed: str = "") -> str:
     Bokeh's ``components`` names its document and root element by random UUIDs, so the same map
     written twice differed byte for byte. Here the k-th distinct UUID becomes a version-4 UUID made
     from the SHA-256 of the text (its UUIDs blanked), ``seed`` and ``k``: the same map gives the same
-    bytes, and different maps (or ``seed``\ s, such as two element ids on one page) different ids.
+    bytes, and different maps (or seeds, such as two element ids on one page) different ids.
     """
     import hashlib
     import uuid
