@@ -49,10 +49,8 @@ def hann_window(n: int) -> np.ndarray:
 
 
 def _frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """Frames of ``n_fft`` samples every ``hop``, as columns ``(n_fft, n_frames)`` (a strided view)."""
-    n = 1 + (len(y) - n_fft) // hop
-    return np.lib.stride_tricks.as_strided(y, shape=(n_fft, n), strides=(y.strides[0], hop * y.strides[0]),
-                                           writeable=False)
+    """Frames of ``n_fft`` samples every ``hop``, as columns ``(n_fft, n_frames)`` (a read-only view)."""
+    return np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop].T
 
 
 def _rfft_into(out: np.ndarray, window: np.ndarray, frames: np.ndarray) -> None:
@@ -106,9 +104,9 @@ def _hz_to_mel(f: np.ndarray) -> np.ndarray:
     """Slaney's mel scale (librosa's ``hz_to_mel(htk=False)``): linear below 1 kHz, log above."""
     f = np.asanyarray(f)
     f_sp = 200.0 / 3
-    mels = (f - 0.0) / f_sp
+    mels = f / f_sp
     min_log_hz, logstep = 1000.0, np.log(6.4) / 27.0
-    min_log_mel = (min_log_hz - 0.0) / f_sp
+    min_log_mel = min_log_hz / f_sp
     if f.ndim:
         above = f >= min_log_hz
         mels[above] = min_log_mel + np.log(f[above] / min_log_hz) / logstep
@@ -121,9 +119,9 @@ def _mel_to_hz(m: np.ndarray) -> np.ndarray:
     """Inverse of :func:`_hz_to_mel` (librosa's ``mel_to_hz(htk=False)``)."""
     m = np.asanyarray(m)
     f_sp = 200.0 / 3
-    freqs = 0.0 + f_sp * m
+    freqs = f_sp * m
     min_log_hz, logstep = 1000.0, np.log(6.4) / 27.0
-    min_log_mel = (min_log_hz - 0.0) / f_sp
+    min_log_mel = min_log_hz / f_sp
     above = m >= min_log_mel
     freqs[above] = min_log_hz * np.exp(logstep * (m[above] - min_log_mel))
     return freqs
@@ -162,8 +160,7 @@ def power_to_db(S: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0)
     """``librosa.power_to_db(S)`` with ``ref=1.0``: ``10 log10(max(amin, S))``, floored ``top_db``
     below its maximum. Chapter: MFCC features."""
     S = np.asarray(S)
-    log_spec = 10.0 * np.log10(np.maximum(amin, S))
-    log_spec -= 10.0 * np.log10(np.maximum(amin, 1.0))
+    log_spec = 10.0 * np.log10(np.maximum(amin, S))  # minus 10 log10(ref) = 0: exactly unchanged
     if top_db is not None:
         log_spec = np.maximum(log_spec, log_spec.max() - top_db)
     return log_spec

@@ -110,8 +110,9 @@ def chunk_size(n_items: int, n_workers: int) -> int:
 
     Chapter *MFCC features*. Small enough that the workers finish together (the last chunk of one
     worker is the time the other may wait: 2 clips, ~0.14 s of a 30-s clip's ~70 ms each, at
-    N = 200; 13 clips, ~0.9 s, with the earlier ``ceil(n / 8w)``), large enough that handing over a
-    chunk (~0.2 ms) stays below 1 % of its work.
+    N = 200; 13 clips, ~0.9 s, with the earlier ``ceil(n / 8w)``), and at most 8 so that a long run
+    hands over one chunk (a few paths out, 26 numbers per segment back) per several clips of work.
+    ``benchmarks/results_chunks.md`` compares the two rules.
     """
     return max(1, min(8, math.ceil(n_items / (64 * max(1, n_workers)))))
 

@@ -40,18 +40,19 @@ def stable_ids(text: str, seed: str = "") -> str:
 
     Bokeh's ``components`` names its document and root element by random UUIDs, so the same map
     written twice differed byte for byte. Here the k-th distinct UUID becomes a version-4 UUID made
-    from the SHA-256 of the text (its UUIDs blanked), ``seed`` and ``k``: the same map gives the same
-    bytes, and different maps (or seeds, such as two element ids on one page) different ids.
+    from :func:`musiccluster.cache.stable_hash` of the text (its UUIDs blanked), ``seed`` and ``k``:
+    the same map gives the same bytes, and different maps (or seeds, such as two element ids on one
+    page) different ids.
     """
-    import hashlib
     import uuid
+
+    from ..cache import stable_hash
 
     found = list(dict.fromkeys(_UUID.findall(text)))
     if not found:
         return text
-    digest = hashlib.sha256((seed + "\0" + _UUID.sub("-", text)).encode("utf-8")).digest()
-    new = {old: str(uuid.UUID(bytes=hashlib.sha256(digest + k.to_bytes(4, "big")).digest()[:16], version=4))
-           for k, old in enumerate(found)}
+    digest = stable_hash([seed, _UUID.sub("-", text)], length=64)
+    new = {old: str(uuid.UUID(hex=stable_hash([digest, k], length=32), version=4)) for k, old in enumerate(found)}
     return _UUID.sub(lambda m: new[m.group(0)], text)
 
 
