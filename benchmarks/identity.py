@@ -42,7 +42,7 @@ KAGGLE = ROOT.parent / "shared" / "data" / "gtzan-kaggle" / "features_30_sec.csv
 WORK = Path("/tmp/musiccluster-identity")
 PARTS = ("features", "experiment", "evaluate", "cluster")
 #: JSON keys whose values are wall-clock times, dates or the source fingerprint.
-VOLATILE = {"seconds", "timings_s", "created", "trained", "library_fingerprint", "elapsed_s", "runtime_s"}
+VOLATILE = {"seconds", "timings_s", "created", "trained", "library_fingerprint", "elapsed_s", "runtime_s", "cost_s"}
 
 
 def _mc(*args: str) -> None:
